@@ -1,0 +1,1 @@
+"""WARC writing and reading, CDXJ indexes, WACZ packaging and repair of half-written files."""

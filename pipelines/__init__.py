@@ -1,0 +1,1 @@
+"""Scrapy item pipelines: normalise items into records, store them in SQLite, archive metadata."""

@@ -1,0 +1,1 @@
+"""Scrapy spiders: routing only (which URL is which page kind, what to follow next)."""

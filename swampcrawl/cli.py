@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "reparse": "archive.cli:reparse",
     "wacz": "archive.cli:wacz",
     "archive": "archive.cli:archive_group",
+    "summary": "swampcrawl.summary:summary",
 }
 
 

@@ -1,0 +1,141 @@
+"""WarcCapture: the Scrapy extension that archives every HTTP exchange as it is downloaded.
+
+It listens to ``response_downloaded``, which sees each raw response (3xx and errors included)
+before decompression, so the archived body is exactly what came over the wire. The location
+of each response record goes into ``request.meta["warc"]`` for pipelines to carry into items;
+``crawler.warc_capture.write_metadata`` lets a pipeline record what it extracted.
+
+Enable it in EXTENSIONS: ``{"archive.capture.WarcCapture": 500}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any, Callable
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+from archive.warcrecord import utc_now
+from archive.writer import DEFAULT_GZIP_LEVEL, RecordLocation, WarcWriter
+
+logger = logging.getLogger(__name__)
+
+META_KEY = "warc"
+STATS = "swampcrawl/warc/"
+# Settings copied into each file's warcinfo record, so the archive says how it was made.
+RECORDED_SETTINGS = (
+    "SWAMPCRAWL_BASE_URL", "USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS",
+    "CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_ENABLED", "DEPTH_LIMIT", "COOKIES_ENABLED",
+)
+
+
+def _header_list(headers: Any) -> list[tuple[str, str]]:
+    """Every value of every header (``headers[key]`` would keep only the last Set-Cookie)."""
+    return [
+        (key.decode("latin-1"), value.decode("latin-1"))
+        for key in headers.keys()
+        for value in headers.getlist(key)
+    ]
+
+
+def _warcinfo(crawler: Crawler) -> dict[str, str]:
+    settings = crawler.settings
+    recorded = {name: settings.get(name) for name in RECORDED_SETTINGS if settings.get(name) is not None}
+    return {
+        "isPartOf": getattr(crawler.spidercls, "name", ""),
+        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "http-header-user-agent": settings.get("USER_AGENT", ""),
+        "swampcrawl-settings": json.dumps(recorded, sort_keys=True, default=str),
+    }
+
+
+class WarcCapture:
+    """Writes a request and a response (or revisit) record for each downloaded response."""
+
+    def __init__(self, crawler: Crawler, writer: WarcWriter, clock: Callable[[], datetime] = utc_now) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.writer = writer
+        self.clock = clock
+        self.closed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "WarcCapture":
+        settings = crawler.settings
+        directory = settings.get("SWAMPCRAWL_WARC_DIR", "data/warc")
+        if not directory:
+            raise NotConfigured("SWAMPCRAWL_WARC_DIR is empty: not archiving")
+        writer = WarcWriter(
+            directory,
+            prefix=settings.get("SWAMPCRAWL_WARC_PREFIX", "swampcrawl"),
+            max_size=settings.getint("SWAMPCRAWL_WARC_MAX_SIZE", 1_000_000_000),
+            warcinfo=_warcinfo(crawler),
+            gzip_level=settings.getint("SWAMPCRAWL_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL),
+        )
+        capture = cls(crawler, writer)
+        # Receivers are weak references: connect bound methods of an object the crawler keeps.
+        crawler.signals.connect(capture.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(capture.spider_closed, signal=signals.spider_closed)
+        crawler.warc_capture = capture
+        for name in ("records_written", "revisits", "bytes_written", "errors"):
+            crawler.stats.set_value(STATS + name, 0)
+        return capture
+
+    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        # Scrapy only logs exceptions raised here: count them so tests and runs can see them.
+        try:
+            location = self.write_response(response, request)
+        except Exception:
+            self.stats.inc_value(STATS + "errors")
+            logger.exception("could not archive %s", response.url)
+            return
+        request.meta[META_KEY] = location
+
+    def write_response(self, response: Response, request: Request) -> RecordLocation:
+        location = self.writer.write_exchange(
+            url=response.url,
+            method=request.method,
+            request_headers=_header_list(request.headers),
+            request_body=request.body,
+            protocol=response.protocol or "HTTP/1.1",
+            status=response.status,
+            response_headers=_header_list(response.headers),
+            body=response.body,
+            date=self.clock(),
+            truncated="disconnect" if "dataloss" in response.flags else None,
+            ip_address=str(response.ip_address) if response.ip_address else None,
+        )
+        self.stats.inc_value(STATS + "records_written", 2)
+        if location.revisit:
+            self.stats.inc_value(STATS + "revisits")
+        self.stats.set_value(STATS + "bytes_written", self.writer.bytes_written)
+        return location
+
+    def write_metadata(self, target_uri: str, refers_to_record_id: str | None, payload: dict) -> RecordLocation | None:
+        """Record an extracted item beside its response; None (and an error counted) on failure."""
+        if self.closed:
+            return None
+        try:
+            location = self.writer.write_metadata(target_uri, refers_to_record_id, payload, self.clock())
+        except Exception:
+            self.stats.inc_value(STATS + "errors")
+            logger.exception("could not write metadata for %s", target_uri)
+            return None
+        self.stats.inc_value(STATS + "records_written")
+        self.stats.set_value(STATS + "bytes_written", self.writer.bytes_written)
+        return location
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Seal the last file; sealing also merges its records into the folder's index.cdxj."""
+        self.closed = True
+        try:
+            self.writer.close()
+        except Exception:
+            self.stats.inc_value(STATS + "errors")
+            logger.exception("could not close the WARC writer or write the index")
+        self.stats.set_value(STATS + "files", len(self.writer.files_written))

@@ -1,0 +1,197 @@
+"""CDXJ index (``index.cdxj``) of a WARC folder, in the form pywb and cdxj-indexer use.
+
+One line per response or revisit record (metadata records are left out: pywb could serve
+one instead of the page captured at nearly the same second): ``<SURT key> <14-digit timestamp> <JSON>``, sorted
+in byte order (``LC_ALL=C``), which is what pywb's binary search expects.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator
+from urllib.parse import quote_from_bytes, unquote_to_bytes, urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+
+if TYPE_CHECKING:
+    from archive.writer import RecordLocation
+
+INDEX_NAME = "index.cdxj"
+INDEXED_TYPES = ("response", "revisit")
+_WWW = re.compile(r"^www\d*\.")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# The characters surt's escapeOnce leaves alone (everything else outside 0x21-0x7e is escaped).
+_SAFE = b"!\"$&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+
+def surt(url: str) -> str:
+    """The SURT key pywb computes (``surt.surt``) for ordinary http(s) URLs.
+
+    Ported from the ``surt`` package's default IA canonicalizer, without session-id stripping
+    and IP-format guessing, which URLs of this site never need. Tests compare with ``surt``.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").strip(".").lower()
+    host = _WWW.sub("", host)
+    key = ",".join(reversed(host.split(".")))
+    if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme.lower()):
+        key += f":{parts.port}"
+    path = _escape_once(_normalize_path(_unescape(parts.path.encode("utf-8")))).lower()
+    if len(path) > 1 and path.endswith("/"):
+        path = path[:-1]
+    key += ")" + path
+    if parts.query:
+        key += "?" + _reorder_query(_escape_once(_unescape(parts.query.encode("utf-8"))).lower())
+    return key
+
+
+def _unescape(raw: bytes) -> bytes:
+    while True:
+        once = unquote_to_bytes(raw)
+        if once == raw:
+            return raw
+        raw = once
+
+
+def _escape_once(raw: bytes) -> str:
+    return quote_from_bytes(raw, safe=_SAFE)
+
+
+def _normalize_path(path: bytes) -> bytes:
+    """Resolve ``.`` and ``..`` segments and drop empty inner ones, as surt does."""
+    kept: list[bytes] = []
+    for segment in path.split(b"/")[1:]:
+        if segment == b".":
+            continue
+        if segment == b".." and kept:
+            kept.pop()
+        else:
+            kept.append(segment)
+    if not kept:
+        return b"/"
+    return b"/" + b"".join(p + b"/" for p in kept[:-1] if p) + kept[-1]
+
+
+def _reorder_query(query: str) -> str:
+    pairs = sorted(tuple(arg.split("=", 1)) for arg in query.split("&"))
+    return "&".join("=".join(pair) for pair in pairs)
+
+
+def format_line(url: str, timestamp: str, fields: dict[str, str | None]) -> str:
+    """Fields in cdxj-indexer's order; a missing mime is left out, as cdxj-indexer does."""
+    kept = {name: value for name, value in fields.items() if value is not None}
+    return f"{surt(url)} {timestamp} {json.dumps({'url': url, **kept})}"
+
+
+def line_for(url: str, timestamp: str, status: int, headers: list[tuple[str, str]], digest: str,
+             location: "RecordLocation") -> str:
+    """The line of a record the writer has just written (no need to read it back)."""
+    mime = "warc/revisit" if location.revisit else _mime(headers)
+    return format_line(url, timestamp, {
+        "mime": mime, "status": str(status), "digest": digest, "length": str(location.length),
+        "offset": str(location.offset), "filename": location.filename,
+    })
+
+
+def _mime(headers: Iterable[tuple[str, str]]) -> str | None:
+    for name, value in headers:
+        if name.lower() == "content-type":
+            return value.split(";", 1)[0].strip()
+    return None
+
+
+class UnreadableWarc(ValueError):
+    """A WARC file warcio cannot parse; the message names the file and the offset."""
+
+
+def index_warc(path: Path) -> Iterator[str]:
+    """Lines for the response and revisit records of one WARC file."""
+    with open(path, "rb") as stream:
+        records = ArchiveIterator(stream)
+        try:
+            yield from _index_records(records, path.name)
+        except Exception as error:  # warcio raises anything from AttributeError to zlib.error
+            raise UnreadableWarc(f"{path.name}: unreadable record near offset {records.offset}: {error!r}") from error
+
+
+def _index_records(records: ArchiveIterator, filename: str) -> Iterator[str]:
+    for record in records:
+        if record.rec_type not in INDEXED_TYPES:
+            continue
+        headers = record.rec_headers
+        url = headers.get_header("WARC-Target-URI")
+        if not url:  # nothing a replay could look it up by
+            continue
+        date = headers.get_header("WARC-Date") or ""
+        http = record.http_headers
+        mime = "warc/revisit" if record.rec_type == "revisit" else _mime(http.headers if http else [])
+        records.read_to_end()
+        yield format_line(url, re.sub(r"\D", "", date)[:14], {
+            "mime": mime, "status": http.get_statuscode() if http else "-",
+            "digest": headers.get_header("WARC-Payload-Digest") or "-",
+            "length": str(records.get_record_length()), "offset": str(records.get_record_offset()),
+            "filename": filename,
+        })
+
+
+def warc_files(directory: Path) -> list[Path]:
+    return sorted(p for p in Path(directory).iterdir() if p.name.endswith((".warc.gz", ".warc")))
+
+
+@contextmanager
+def _index_lock(directory: Path) -> Iterator[None]:
+    """Serialise read-merge-write of the index between writers sharing the folder."""
+    with open(directory / (INDEX_NAME + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def build_index(directory: Path | str) -> Path:
+    """Rebuild ``index.cdxj`` from scratch by reading every WARC in the folder."""
+    directory = Path(directory)
+    with _index_lock(directory):
+        lines = [line for path in warc_files(directory) for line in index_warc(path)]
+        return write_index(directory, lines)
+
+
+def update_index(directory: Path | str, known: dict[str, list[str]] | None = None) -> Path:
+    """Keep the lines of files still present, add lines for new files (from ``known`` when the
+    writer already has them, else by reading the file), drop lines of deleted files."""
+    directory = Path(directory)
+    with _index_lock(directory):
+        return _merge_index(directory, known or {})
+
+
+def _merge_index(directory: Path, known: dict[str, list[str]]) -> Path:
+    present = {p.name for p in warc_files(directory)}
+    kept, indexed = [], set()
+    for line in read_index(directory):
+        name = json.loads(line.split(" ", 2)[2])["filename"]
+        if name in present and name not in known:
+            kept.append(line)
+            indexed.add(name)
+    for name in sorted(present - indexed):
+        kept.extend(known[name] if name in known else index_warc(directory / name))
+    return write_index(directory, kept)
+
+
+def read_index(directory: Path) -> list[str]:
+    path = Path(directory) / INDEX_NAME
+    if not path.exists():
+        return []
+    return [line for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def write_index(directory: Path, lines: list[str]) -> Path:
+    """Sort in byte order and replace the index atomically (a reader never sees half a file)."""
+    encoded = sorted(line.encode("utf-8") for line in lines)
+    target = Path(directory) / INDEX_NAME
+    temporary = target.with_name(INDEX_NAME + ".tmp")
+    temporary.write_bytes(b"".join(line + b"\n" for line in encoded))
+    os.replace(temporary, target)
+    return target

@@ -1,0 +1,110 @@
+"""``swampcrawl wacz`` and ``swampcrawl archive repair|index``: thin commands over the archive package."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+DEFAULT_WARC_DIR = "data/warc"
+
+
+def default_warc_dir() -> str:
+    """``SWAMPCRAWL_WARC_DIR`` from the environment, else the project settings, else data/warc."""
+    if os.environ.get("SWAMPCRAWL_WARC_DIR"):
+        return os.environ["SWAMPCRAWL_WARC_DIR"]
+    try:
+        from swampcrawl import settings
+    except ImportError:  # settings module not there (yet): the contract's default
+        return DEFAULT_WARC_DIR
+    return getattr(settings, "SWAMPCRAWL_WARC_DIR", None) or DEFAULT_WARC_DIR
+
+
+def _one_line(error: Exception) -> str:
+    """The first non-blank line of an error (warcio's messages run over several)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def _existing_dir(path: str) -> Path:
+    directory = Path(path)
+    if not directory.is_dir():
+        raise click.ClickException(f"no such folder: {directory}")
+    return directory
+
+
+@click.command()
+@click.argument("directory", required=False)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="WACZ file to write.")
+def wacz(directory: str | None, output: str) -> None:
+    """Package the WARCs of DIRECTORY with their index and page list into a WACZ file.
+
+    DIRECTORY defaults to $SWAMPCRAWL_WARC_DIR, else data/warc.
+
+    Example:
+
+        swampcrawl wacz data/warc -o vocal.wacz
+    """
+    from archive.wacz import write_wacz
+
+    folder = _existing_dir(directory or default_warc_dir())
+    try:
+        path = write_wacz(folder, output)
+    except Exception as error:  # missing files, a corrupt WARC: one line, not a traceback
+        raise click.ClickException(_one_line(error)) from error
+    click.echo(f"wrote {path}")
+
+
+@click.group(name="archive")
+def archive_group() -> None:
+    """Look after a folder of WARC files: repair crashed files, rebuild the index.
+
+    Example:
+
+        swampcrawl archive repair data/warc
+    """
+
+
+@archive_group.command()
+@click.argument("directory", required=False)
+def repair(directory: str | None) -> None:
+    """Seal the .warc.gz.open files a crash left in DIRECTORY, keeping every complete record.
+
+    Files still being written by a running crawl are left alone.
+
+    Example:
+
+        swampcrawl archive repair data/warc
+    """
+    from archive.repair import repair_directory
+
+    try:
+        results = repair_directory(_existing_dir(directory or default_warc_dir()))
+    except OSError as error:
+        raise click.ClickException(str(error)) from error
+    for result in results:
+        target = result.target.name if result.target else "(nothing complete: removed)"
+        click.echo(f"{result.source.name} -> {target}: {result.records_kept} records kept, "
+                   f"{result.bytes_dropped} bytes dropped")
+    if not results:
+        click.echo("nothing to repair")
+
+
+@archive_group.command()
+@click.argument("directory", required=False)
+def index(directory: str | None) -> None:
+    """Rebuild DIRECTORY/index.cdxj (sorted CDXJ, as pywb reads it) from its WARC files.
+
+    Example:
+
+        swampcrawl archive index data/warc
+    """
+    from archive.cdxj import build_index, read_index
+
+    folder = _existing_dir(directory or default_warc_dir())
+    try:
+        path = build_index(folder)
+    except Exception as error:  # a corrupt WARC: say which, in one line
+        raise click.ClickException(f"could not index {folder}: {_one_line(error)}") from error
+    click.echo(f"wrote {path} ({len(read_index(folder))} lines)")

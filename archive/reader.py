@@ -1,0 +1,179 @@
+"""Read captures back from WARC, WARC.gz, folders and WACZ files, ours or other tools'.
+
+Each capture has its body decoded (chunked transfer coding and gzip/deflate content coding
+undone) so that extraction sees what a browser would. Revisits are resolved to the payload
+of the original with the same digest found anywhere in the inputs.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
+
+CAPTURE_TYPES = ("response", "revisit")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+
+
+@dataclass
+class Capture:
+    """One archived HTTP response; for a revisit, ``body`` is the original's payload."""
+
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    captured_at: datetime
+    filename: str
+    offset: int
+    record_id: str
+    revisit: bool = False
+    payload_digest: str | None = None
+    source: str = ""  # the file given to the reader: the WARC itself, or the WACZ holding it
+    resolved: bool = True  # False: a revisit whose original is not among the inputs
+    extra: dict = field(default_factory=dict)
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        name = name.lower()
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+        return default
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("content-type") or "").split(";", 1)[0].strip().lower()
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A WARC to read: a path on disk, or a member of a WACZ (zip) file."""
+
+    path: Path
+    member: str | None = None
+
+    @property
+    def filename(self) -> str:
+        return Path(self.member).name if self.member else self.path.name
+
+    @contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        if self.member is None:
+            with open(self.path, "rb") as stream:
+                yield stream
+            return
+        # WARCs are stored uncompressed in a WACZ, so the member stream is cheaply seekable.
+        with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
+            yield stream
+
+
+def iter_captures(paths: Iterable[Path | str]) -> Iterator[Capture]:
+    """Yield every response and revisit capture of the inputs, revisits resolved."""
+    sources = list(_expand(paths))
+    originals: dict[str, tuple[_Source, int]] = {}
+    deferred: list[tuple[Capture, _Source]] = []
+    for source in sources:
+        for capture in _read_source(source, originals):
+            if capture.revisit and not _resolve(capture, originals):
+                deferred.append((capture, source))  # its original may come in a later file
+                continue
+            yield capture
+    yield from _finish_deferred(deferred, originals)
+
+
+def _finish_deferred(deferred: list[tuple[Capture, "_Source"]], originals: dict) -> Iterator[Capture]:
+    for capture, _source in deferred:
+        capture.resolved = _resolve(capture, originals)
+        yield capture
+
+
+def _expand(paths: Iterable[Path | str]) -> Iterator[_Source]:
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and (child.name.endswith(WARC_SUFFIXES) or child.suffix == ".wacz"):
+                    yield from _expand([child])
+        elif path.suffix == ".wacz":
+            with zipfile.ZipFile(path) as archive:
+                names = sorted(n for n in archive.namelist() if n.startswith("archive/") and n.endswith(WARC_SUFFIXES))
+            yield from (_Source(path, name) for name in names)
+        elif path.exists():
+            yield _Source(path)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {path}")
+
+
+def _read_source(source: _Source, originals: dict[str, tuple[_Source, int]]) -> Iterator[Capture]:
+    with source.open() as stream:
+        records = ArchiveIterator(stream)
+        for record in records:
+            if record.rec_type not in CAPTURE_TYPES or record.http_headers is None:
+                continue
+            offset = records.offset  # start of this record (get_record_offset would consume it)
+            capture = _capture_from(record, source, offset)
+            if not capture.revisit:
+                capture.body = _decoded_body(record)
+                if capture.payload_digest:
+                    originals.setdefault(capture.payload_digest, (source, offset))
+            yield capture
+
+
+def _capture_from(record: ArcWarcRecord, source: _Source, offset: int) -> Capture:
+    headers = record.rec_headers
+    http = record.http_headers
+    return Capture(
+        url=headers.get_header("WARC-Target-URI") or "",
+        status=int(http.get_statuscode() or 0),
+        headers=list(http.headers),
+        body=b"",
+        captured_at=parse_warc_date(headers.get_header("WARC-Date") or ""),
+        filename=source.filename,
+        offset=offset,
+        record_id=headers.get_header("WARC-Record-ID") or "",
+        revisit=record.rec_type == "revisit",
+        payload_digest=headers.get_header("WARC-Payload-Digest"),
+        source=str(source.path),
+    )
+
+
+def _decoded_body(record: ArcWarcRecord) -> bytes:
+    """Undo chunking and gzip/deflate (warcio falls back to the raw bytes if they are not)."""
+    try:
+        return record.content_stream().read()
+    except Exception:  # a broken encoding must not stop a reparse: keep what is there
+        return record.raw_stream.read()
+
+
+def _resolve(capture: Capture, originals: dict[str, tuple[_Source, int]]) -> bool:
+    located = originals.get(capture.payload_digest or "")
+    if located is None:
+        return False
+    source, offset = located
+    capture.body = read_body_at(source, offset)
+    return True
+
+
+def read_body_at(source: _Source, offset: int) -> bytes:
+    """The decoded body of the record starting at ``offset``."""
+    with source.open() as stream:
+        stream.seek(offset)
+        for record in ArchiveIterator(stream):
+            return _decoded_body(record)
+    return b""
+
+
+def parse_warc_date(text: str) -> datetime:
+    text = text.strip().rstrip("Z")
+    for form in ("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y%m%d%H%M%S"):
+        try:
+            return datetime.strptime(text, form).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return datetime.fromtimestamp(0, timezone.utc)

@@ -1,0 +1,124 @@
+"""Package a WARC folder as a WACZ 1.1.1 file, streamed to disk.
+
+Layout: ``archive/*.warc.gz`` (stored, not deflated, so replay tools can seek into them),
+``indexes/index.cdx`` (CDXJ lines: pywb ignores a file named index.cdxj), ``pages/pages.jsonl``,
+``datapackage.json`` (sha256 and size of each file) and ``datapackage-digest.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+from urllib.parse import urlsplit
+
+from archive import cdxj
+from archive.reader import Capture, iter_captures
+from archive.writer import _software_version
+
+WACZ_VERSION = "1.1.1"
+PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
+_NOT_PAGES = re.compile(r"(latest-stories|top-stories|/tag/|^/robots\.txt$|sitemap)")
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+CHUNK = 1 << 20
+
+TitleCallback = Callable[[Capture], str | None]
+
+
+def is_page(capture: Capture) -> bool:
+    """An HTML 200 response that is a story, creator or community page (not a listing)."""
+    if capture.status != 200 or capture.content_type not in ("text/html", "application/xhtml+xml"):
+        return False
+    return not _NOT_PAGES.search(urlsplit(capture.url).path)
+
+
+def html_title(body: bytes) -> str:
+    match = _TITLE.search(body[:200_000])
+    if not match:
+        return ""
+    return " ".join(html.unescape(match.group(1).decode("utf-8", "replace")).split())
+
+
+def page_entries(directory: Path, title_for: TitleCallback | None = None) -> list[dict]:
+    """One entry per page URL (its first capture), in capture order."""
+    entries: dict[str, dict] = {}
+    for capture in iter_captures([directory]):
+        if capture.url in entries or not is_page(capture):
+            continue
+        title = (title_for(capture) if title_for else None) or html_title(capture.body)
+        stamp = capture.captured_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        entries[capture.url] = {"url": capture.url, "ts": stamp, "title": title}
+    return list(entries.values())
+
+
+def write_wacz(directory: Path | str, output: Path | str, title_for: TitleCallback | None = None,
+               clock: Callable[[], datetime] | None = None) -> Path:
+    """Write the WACZ of a WARC folder; returns its path."""
+    directory, output = Path(directory), Path(output)
+    warcs = [p for p in cdxj.warc_files(directory) if p.name.endswith(".warc.gz")]
+    if not warcs:
+        raise FileNotFoundError(f"no .warc.gz files in {directory}")
+    lines = [line for path in warcs for line in cdxj.index_warc(path)]
+    index = b"".join(line + b"\n" for line in sorted(line.encode("utf-8") for line in lines))
+    pages = _pages_jsonl(page_entries(directory, title_for))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
+        resources = [_store_file(archive, path, "archive/" + path.name) for path in warcs]
+        resources.append(_store_bytes(archive, "indexes/index.cdx", index))
+        resources.append(_store_bytes(archive, "pages/pages.jsonl", pages))
+        package = _datapackage(resources, (clock or _now)())
+        _store_bytes(archive, "datapackage.json", package)
+        digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package).hexdigest()}
+        _store_bytes(archive, "datapackage-digest.json", json.dumps(digest, indent=2).encode("utf-8"))
+    partial.replace(output)
+    return output
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _pages_jsonl(entries: Iterable[dict]) -> bytes:
+    lines = [json.dumps(PAGES_HEADER)] + [json.dumps(entry, ensure_ascii=False) for entry in entries]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _store_file(archive: zipfile.ZipFile, path: Path, name: str) -> dict:
+    """Copy a file into the zip uncompressed, hashing it on the way (one read of the WARC)."""
+    hasher, size = hashlib.sha256(), 0
+    info = zipfile.ZipInfo.from_file(path, name)
+    info.compress_type = zipfile.ZIP_STORED
+    with open(path, "rb") as source, archive.open(info, "w", force_zip64=True) as target:
+        for chunk in _chunks(source):
+            hasher.update(chunk)
+            target.write(chunk)
+            size += len(chunk)
+    return {"name": path.name, "path": name, "hash": "sha256:" + hasher.hexdigest(), "bytes": size}
+
+
+def _chunks(stream) -> Iterator[bytes]:
+    while chunk := stream.read(CHUNK):
+        yield chunk
+
+
+def _store_bytes(archive: zipfile.ZipFile, name: str, data: bytes) -> dict:
+    archive.writestr(zipfile.ZipInfo(name, date_time=_now().timetuple()[:6]), data, compress_type=zipfile.ZIP_STORED)
+    return {"name": Path(name).name, "path": name, "hash": "sha256:" + hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def _datapackage(resources: list[dict], created: datetime) -> bytes:
+    package = {
+        "profile": "data-package",
+        "wacz_version": WACZ_VERSION,
+        "title": "swampcrawl archive",
+        "software": _software_version(),
+        "created": created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "resources": resources,
+    }
+    return json.dumps(package, indent=2).encode("utf-8")

@@ -1,0 +1,190 @@
+"""What the three spiders share: the site's URL rules, scope, and routing.
+
+Spiders only route. Extraction is the page objects' job
+(``swampcrawl.pages``); what a spider decides is which page kinds it follows
+and which records it hands to the pipelines.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from w3lib.url import url_query_parameter
+
+from swampcrawl.config import is_loopback, parse_base_url, parse_communities
+from swampcrawl.pages import extract, extract_links
+from swampcrawl.records import Listing
+from swampcrawl.urls import PageKind, UrlRules
+
+from spiders.provenance import captured_at, with_provenance
+
+LISTING_KINDS = frozenset({PageKind.COMMUNITY_LISTING, PageKind.TAG_LISTING, PageKind.GLOBAL_LISTING})
+STORY_KINDS = frozenset({PageKind.STORY, PageKind.RESOURCES_STORY})
+
+# Settings lifted when the base URL is a loopback address (the replica):
+# politeness protects a real site, not a server on this machine.
+LOOPBACK_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+}
+
+
+def is_later_page(url: str) -> bool:
+    page = url_query_parameter(url, "page")
+    return page is not None and page != "1"
+
+
+def community_of(url: str) -> str:
+    """The first path segment: a community slug for community-scoped pages."""
+    return urlsplit(url).path.strip("/").split("/")[0]
+
+
+class VocalSpider(scrapy.Spider):
+    """Base of the stories, creators and communities spiders."""
+
+    #: page kinds this spider requests when it finds links to them
+    follow_kinds: frozenset[PageKind] = frozenset()
+
+    def __init__(self, *args: Any, community: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.communities = parse_communities(community)
+        self.base_url = ""
+        self.rules: UrlRules | None = None
+        self.scheduled: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        base = settings.get("SWAMPCRAWL_BASE_URL") or ""
+        if is_loopback(str(base)):
+            for name, value in LOOPBACK_SETTINGS.items():
+                settings.set(name, value, priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> VocalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.base_url = parse_base_url(crawler.settings.get("SWAMPCRAWL_BASE_URL"))
+        spider.rules = UrlRules(spider.base_url)
+        spider.allowed_domains = [urlsplit(spider.base_url).hostname]
+        spider.max_listing_pages = crawler.settings.getint("SWAMPCRAWL_MAX_LISTING_PAGES")
+        return spider
+
+    # --- start ---
+
+    def start_paths(self) -> Iterable[str]:
+        raise NotImplementedError
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for path in self.start_paths():
+            request = self.request_for(self.base_url + path)
+            if request is not None:
+                yield request
+
+    def request_for(self, url: str, **meta: Any) -> scrapy.Request | None:
+        """A request for a normalised URL not yet scheduled by this crawl, else None.
+
+        Dropping seen links here, before a Request is built, is what keeps
+        link-heavy pages cheap (FIELD_NOTES: 2.3x faster than leaving it to
+        the dupefilter). Start requests go through here too, so the
+        dupefilter records them (Scrapy's default start requests skip it).
+        """
+        if url in self.scheduled:
+            return None
+        self.scheduled.add(url)
+        return scrapy.Request(url, callback=self.route, errback=self.failed, meta=meta)
+
+    # --- routing ---
+
+    def route(self, response: Response) -> Iterator[Any]:
+        kind = self.rules.classify(response.url)
+        self.crawler.stats.inc_value(f"swampcrawl/pages/{kind}/{response.status}")
+        if response.status == 404:
+            yield from self.on_missing(response, kind)
+            return
+        if not isinstance(response, scrapy.http.TextResponse):
+            return
+        links = extract_links(response.body, response.url, self.base_url)
+        yield from self.on_page(response, kind)
+        yield from self.follow(response, kind, links)
+
+    def on_page(self, response: Response, kind: PageKind) -> Iterator[Any]:
+        """Items for a page of ``kind``: the record, with where it is archived."""
+        if kind in self.item_kinds:
+            record = extract(response.body, response.url, self.captured_at(response), self.base_url)
+            yield with_provenance(record, response)
+
+    def on_missing(self, response: Response, kind: PageKind) -> Iterator[Any]:
+        """A 404: a removed story is recorded; a listing past its end stops paging."""
+        if kind in STORY_KINDS:
+            yield {"removed_url": response.url, "captured_at": self.captured_at(response)}
+
+    def follow(self, response: Response, kind: PageKind, links: Listing) -> Iterator[scrapy.Request]:
+        for url in self.candidate_links(links):
+            if self.in_scope(url):
+                request = self.request_for(url)
+                if request is not None:
+                    yield request
+        next_request = self.next_page(response, kind, links)
+        if next_request is not None:
+            yield next_request
+
+    def candidate_links(self, links: Listing) -> Iterator[str]:
+        """Links of the kinds this spider follows; later pages of a listing
+        are reached only through next_page, which knows when to stop."""
+        for group in (links.story_urls, links.creator_urls, links.community_urls, links.tag_urls, links.listing_urls):
+            for url in group:
+                if self.rules.classify(url) in self.follow_kinds and not is_later_page(url):
+                    yield url
+
+    def next_page(self, response: Response, kind: PageKind, links: Listing) -> scrapy.Request | None:
+        """Follow ``?page=N`` while the page brought stories the previous page did not.
+
+        A site that ignores ``page`` and serves the same cards forever is a
+        trap; comparing with the previous page catches it. 404 past the end
+        stops the chain too (on_missing).
+        """
+        if not links.next_page_url or self.rules.classify(links.next_page_url) not in self.follow_kinds:
+            return None
+        cards = frozenset(links.story_urls)
+        if not cards or cards <= response.meta.get("previous_cards", frozenset()):
+            return None
+        depth = response.meta.get("listing_page", 1) + 1
+        if self.max_listing_pages and depth > self.max_listing_pages:
+            return None
+        if not self.in_scope(links.next_page_url):
+            return None
+        return self.request_for(links.next_page_url, previous_cards=cards, listing_page=depth)
+
+    def in_scope(self, url: str) -> bool:
+        """With ``-a community=...``, only that community's pages (and creators) are in scope."""
+        if not self.communities:
+            return True
+        kind = self.rules.classify(url)
+        if kind == PageKind.CREATOR:
+            return True
+        if kind == PageKind.GLOBAL_LISTING:
+            return False
+        return community_of(url) in self.communities
+
+    # --- helpers ---
+
+    @property
+    def item_kinds(self) -> frozenset[PageKind]:
+        return frozenset()
+
+    def captured_at(self, response: Response) -> datetime:
+        return captured_at(response)
+
+    def failed(self, failure: Any) -> None:
+        """A request that failed after retries: logged and counted; the crawl goes on."""
+        request = getattr(failure, "request", None)
+        self.crawler.stats.inc_value("swampcrawl/requests/failed")
+        self.logger.warning("failed: %s (%s)", getattr(request, "url", "?"), failure.getErrorMessage())

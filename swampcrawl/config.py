@@ -1,0 +1,74 @@
+"""Validation of swampcrawl's settings and spider arguments.
+
+Pure functions shared by the spiders and the ``scrapy crawl`` wrapper, so a
+bad value stops the crawl with one readable line before anything starts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class SettingsError(ValueError):
+    """A swampcrawl setting or spider argument that cannot be used."""
+
+
+def is_loopback(base_url: str) -> bool:
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_base_url(value: str) -> str:
+    """The base URL without a trailing slash; one readable error when unusable."""
+    parts = urlsplit(str(value).strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"SWAMPCRAWL_BASE_URL must be an http(s) URL such as https://vocal.media, not {value!r}")
+    if parts.path not in ("", "/") or parts.query:
+        raise SettingsError(f"SWAMPCRAWL_BASE_URL must name a site, without a path or query: {value!r}")
+    try:
+        parts.port
+    except ValueError as exc:
+        raise SettingsError(f"SWAMPCRAWL_BASE_URL has a bad port: {value!r}") from exc
+    return f"{parts.scheme}://{parts.netloc.rstrip('.').lower()}"
+
+
+def parse_communities(value: str | None) -> frozenset[str]:
+    """``-a community=theSwamp,fiction`` -> {"theSwamp", "fiction"}; slugs are case-sensitive."""
+    if value is None:
+        return frozenset()
+    slugs = frozenset(s.strip().strip("/") for s in str(value).split(",") if s.strip())
+    bad = sorted(s for s in slugs if "/" in s or "?" in s or " " in s)
+    if not slugs or bad:
+        raise SettingsError(f"-a community takes slugs separated by commas, such as theSwamp,fiction; got {value!r}")
+    return slugs
+
+
+def parse_size(name: str, value: object, minimum: int = 0) -> int:
+    """An integer setting such as SWAMPCRAWL_WARC_MAX_SIZE, or one readable error."""
+    try:
+        number = int(str(value).replace("_", ""))
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def check_writable_dir(name: str, path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` if needed and make sure files can be written in it."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"{name}: cannot create folder {str(folder)!r}: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SettingsError(f"{name}: folder {str(folder)!r} is not writable")
+    return folder

@@ -1,0 +1,47 @@
+"""A lock file beside the database, so two crawls never write it at once.
+
+``flock`` is released by the kernel when the holding process dies, so a
+crawl killed with SIGKILL never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+
+class LockedError(RuntimeError):
+    """Another process holds the lock."""
+
+
+class CrawlLock:
+    def __init__(self, db_path: str | os.PathLike[str]) -> None:
+        self.path = Path(f"{db_path}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise LockedError(f"database {self.path.with_suffix('')} is locked by another crawl (pid {holder})") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> CrawlLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -1,0 +1,55 @@
+"""Page objects: a saved page (body, URL, capture time) in, a typed record out.
+
+Pure functions of their input: no Scrapy engine, no network. The URL tells the
+page kind; each kind has its page object (story, creator, community), and every
+page also yields its links (``extract_links``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from swampcrawl.pages.community import CommunityPage
+from swampcrawl.pages.creator import CreatorPage
+from swampcrawl.pages.document import PageDocument
+from swampcrawl.pages.links import extract_links, links_from_root, rules_for
+from swampcrawl.pages.story import StoryPage
+from swampcrawl.records import Community, Creator, Listing, Story
+from swampcrawl.urls import PageKind
+
+PAGE_OBJECTS = {
+    PageKind.STORY: StoryPage,
+    PageKind.RESOURCES_STORY: StoryPage,
+    PageKind.CREATOR: CreatorPage,
+    PageKind.COMMUNITY: CommunityPage,
+}
+
+
+def extract(
+    body: bytes | str, url: str, captured_at: datetime | None = None, base_url: str | None = None
+) -> Story | Creator | Community | Listing:
+    """The record of one page, by the kind of its URL (a ``Listing`` for listings and others).
+
+    ``base_url`` defaults to the URL's own scheme and host, so a page saved from any
+    host (a replica on 127.0.0.1 included) extracts as itself.
+    """
+    captured_at = captured_at or datetime.now(UTC)
+    if captured_at.tzinfo is None:
+        captured_at = captured_at.replace(tzinfo=UTC)
+    rules = rules_for(base_url or _site_of(url))
+    normal = rules.normalize(url) or url
+    page_object = PAGE_OBJECTS.get(rules.classify(normal))
+    doc = PageDocument(body)
+    if page_object is None:
+        return links_from_root(doc.root, normal, rules)
+    return page_object(doc, normal, captured_at, rules).to_record()
+
+
+def _site_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+__all__ = ["extract", "extract_links"]

@@ -1,0 +1,85 @@
+"""Every same-site link of a page, normalised, de-duplicated and sorted by kind.
+
+The crawler calls this on every page, so it parses once and reads ``//a/@href``
+with one XPath; nothing else.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import parse_qs, urlsplit
+
+from lxml import etree
+
+from swampcrawl.pages.document import parse_html
+from swampcrawl.records import Listing, Source
+from swampcrawl.urls import PageKind, UrlRules
+
+_BUCKETS = {
+    PageKind.STORY: "story_urls",
+    PageKind.RESOURCES_STORY: "story_urls",
+    PageKind.CREATOR: "creator_urls",
+    PageKind.COMMUNITY: "community_urls",
+    PageKind.TAG_LISTING: "tag_urls",
+    PageKind.COMMUNITY_LISTING: "listing_urls",
+    PageKind.GLOBAL_LISTING: "listing_urls",
+}
+_NEXT_WORDS = frozenset({"next", "next page", "older", "older stories", "load more", "more stories", "›", "»", ">"})
+
+
+def links_from_root(root: etree._Element, url: str, rules: UrlRules) -> Listing:
+    page_url = rules.normalize(url) or url
+    buckets: dict[str, list[str]] = {name: [] for name in set(_BUCKETS.values())}
+    seen: set[str] = set()
+    for href in root.xpath("//a/@href"):
+        target = rules.normalize(str(href), page_url)
+        if target is None or target in seen:
+            continue
+        seen.add(target)
+        bucket = _BUCKETS.get(rules.classify(target))
+        if bucket:
+            buckets[bucket].append(target)
+    return Listing(
+        url=page_url,
+        kind=rules.classify(page_url).value,
+        next_page_url=_next_page(root, page_url, seen, rules),
+        source=Source.VISIBLE_TEXT,
+        **buckets,
+    )
+
+
+@lru_cache(maxsize=8)
+def rules_for(base_url: str) -> UrlRules:
+    """One UrlRules (and its cache of normalised links) per site, across pages."""
+    return UrlRules(base_url)
+
+
+def extract_links(body: bytes | str, url: str, base_url: str) -> Listing:
+    """The links of any page (one parse)."""
+    return links_from_root(parse_html(body), url, rules_for(base_url))
+
+
+def _page_number(url: str) -> int | None:
+    values = parse_qs(urlsplit(url).query).get("page")
+    return int(values[0]) if values else None
+
+
+def _next_page(root: etree._Element, page_url: str, seen: set[str], rules: UrlRules) -> str | None:
+    """``rel=next``, a link worded "Next", or this path with the following page number."""
+    for href in root.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " next ")]/@href | //link[@rel="next"]/@href'):
+        target = rules.normalize(str(href), page_url)
+        if target:
+            return target
+    for link in root.xpath("//a[@href]"):
+        if " ".join("".join(link.itertext()).split()).lower() in _NEXT_WORDS:
+            target = rules.normalize(link.get("href"), page_url)
+            if target and target != page_url:
+                return target
+    path = page_url.split("?")[0]
+    current = _page_number(page_url)
+    wanted = [current + 1] if current is not None else [2, 1]
+    for number in wanted:
+        candidate = f"{path}?page={number}"
+        if candidate in seen:
+            return candidate
+    return None

@@ -1,0 +1,201 @@
+"""The story page object: a saved story page in, a ``Story`` record out.
+
+Sources are tried in order: ``__NEXT_DATA__`` (``props.pageProps.post``), JSON-LD,
+meta tags, the visible text. Each field takes the first value a source gives; the
+record's ``source`` names the first source that gave anything. Likes and the Top
+Story badge are read from the visible text even when ``__NEXT_DATA__`` is present,
+because only the page shows them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime
+from urllib.parse import unquote
+
+from swampcrawl.pages import story_visible
+from swampcrawl.pages.dates import parse_page_date, parse_timestamp
+from swampcrawl.pages.document import PageDocument, dig, text_of
+from swampcrawl.pages.slate import SlateError, render
+from swampcrawl.records import Source, Story, Tag
+from swampcrawl.urls import PageKind, UrlRules, path_segments
+
+WORDS_PER_MINUTE = 250
+STORY_FIELDS = tuple(f for f in Story.model_fields if f not in ("source", "errors", "url"))
+
+
+def reading_minutes(word_count: int) -> int:
+    return max(1, math.ceil(word_count / WORDS_PER_MINUTE))
+
+
+def content_hash(title: str | None, subtitle: str | None, body_text: str | None) -> str:
+    text = f"{title or ''}\n{subtitle or ''}\n{body_text or ''}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class StoryPage:
+    """Extraction of one story page; ``to_record()`` never raises on bad input."""
+
+    def __init__(self, doc: PageDocument, url: str, captured_at: datetime, rules: UrlRules) -> None:
+        self.doc = doc
+        self.url = url
+        self.captured_at = captured_at
+        self.rules = rules
+        self.errors: list[str] = []
+
+    def to_record(self) -> Story:
+        sources = [
+            (Source.NEXT_DATA, self.from_next_data),
+            (Source.JSON_LD, self.from_json_ld),
+            (Source.META, self.from_meta),
+        ]
+        fields: dict = {}
+        used = Source.NONE
+        for source, read in sources:
+            found = {k: v for k, v in read().items() if v is not None}
+            if found and used is Source.NONE:
+                used = source
+            if source is not Source.VISIBLE_TEXT:
+                # An exact time from the data makes the page's relative wording redundant.
+                fields.update({f"{k[:-3]}_raw": None for k in ("published_at", "updated_at") if k in found})
+            for key, value in found.items():
+                fields.setdefault(key, value)
+        seen = self.from_visible_text(need_body=fields.get("body_text") is None)
+        if used is Source.NONE and any(seen.get(k) for k in ("title", "body_text")):
+            used = Source.VISIBLE_TEXT
+        for key, value in seen.items():
+            if value is not None and value != []:
+                fields.setdefault(key, value)
+        return self._finish(fields, used)
+
+    # -- sources -------------------------------------------------------------------
+
+    def from_next_data(self) -> dict:
+        post = self.doc.page_props.get("post")
+        if not isinstance(post, dict):
+            if self.doc.next_data is not None:
+                self.errors.append("__NEXT_DATA__ has no props.pageProps.post")
+            return {}
+        site = post.get("vocalSite") if isinstance(post.get("vocalSite"), dict) else {}
+        author = post.get("author") if isinstance(post.get("author"), dict) else {}
+        fields = {
+            "id": None if post.get("id") is None else str(post["id"]),
+            "slug": text_of(post.get("slug")),
+            "title": text_of(post.get("name")),
+            "subtitle": text_of(post.get("subtitle")),
+            "summary": text_of(post.get("summary")),
+            "community_name": text_of(site.get("name")),
+            "author": text_of(author.get("slug")),
+            "author_name": text_of(author.get("name")),
+            "published_at": parse_timestamp(post.get("publishedAt")),
+            "updated_at": parse_timestamp(post.get("contentUpdatedAt")),
+            "hero_image_url": text_of(dig(post, "heroImage", "large")) or text_of(dig(post, "heroUnsplashImage", "publicUrl")),
+            "is_top_story": bool(post["isEditorPick"]) if "isEditorPick" in post else None,
+            "tags": [Tag(slug=str(t["slug"]), name=str(t.get("name") or t["slug"])) for t in post.get("tags") or [] if isinstance(t, dict) and t.get("slug")],
+            "_site_slug": text_of(site.get("slug")),
+        }
+        fields.update(self._body_from_post(post))
+        return fields
+
+    def _body_from_post(self, post: dict) -> dict:
+        content = post.get("content") if isinstance(post.get("content"), dict) else {}
+        if content.get("document") is None:
+            self.errors.append("post has no content.document")
+            return {"word_count": post.get("wordCount") if isinstance(post.get("wordCount"), int) else None}
+        try:
+            body = render(content["document"], content)
+        except SlateError as exc:
+            self.errors.append(str(exc))
+            return {}
+        return {"body_html": body.html, "body_text": body.text}
+
+    def from_json_ld(self) -> dict:
+        item = self.doc.json_ld_of("Article", "NewsArticle", "BlogPosting", "CreativeWork")
+        if item is None:
+            return {}
+        author = item.get("author")
+        author = author[0] if isinstance(author, list) and author else author
+        image = item.get("image")
+        image = image[0] if isinstance(image, list) and image else image
+        keywords = item.get("keywords")
+        if isinstance(keywords, str):
+            keywords = [k.strip() for k in keywords.split(",")]
+        return {
+            "title": text_of(item.get("headline")) or text_of(item.get("name")),
+            "summary": text_of(item.get("description")),
+            "published_at": parse_timestamp(item.get("datePublished")),
+            "updated_at": parse_timestamp(item.get("dateModified")),
+            "author_name": text_of(author.get("name")) if isinstance(author, dict) else text_of(author),
+            "hero_image_url": text_of(image.get("url")) if isinstance(image, dict) else text_of(image),
+            "body_text": text_of(item.get("articleBody")),
+        }
+
+    def from_meta(self) -> dict:
+        title = self.doc.meta_first("og:title", "twitter:title")
+        if title and title.endswith(" | Vocal"):
+            title = title[: -len(" | Vocal")]
+        return {
+            "title": text_of(title),
+            "summary": text_of(self.doc.meta_first("og:description", "description", "twitter:description")),
+            "published_at": parse_timestamp(self.doc.meta_first("article:published_time")),
+            "updated_at": parse_timestamp(self.doc.meta_first("article:modified_time")),
+            "hero_image_url": text_of(self.doc.meta_first("og:image", "twitter:image")),
+        }
+
+    def from_visible_text(self, need_body: bool) -> dict:
+        seen = story_visible.read_header(self.doc, self.rules, self.url)
+        fields = {k: v for k, v in seen.fields.items() if not k.startswith("_") and k != "badges"}
+        for key in ("published", "updated"):
+            raw = fields.get(f"{key}_raw")
+            if raw:
+                fields[f"{key}_at"] = parse_page_date(raw, self.captured_at)
+        fields["tags"] = [Tag(**tag) for tag in story_visible.read_tags(self.doc, self.rules, self.url, seen.header_end)]
+        if need_body and fields.get("title"):  # no title: not a story page (an error page, say)
+            byline_links = set(seen.header_end.iter("a")) if seen.header_end is not None else set()
+            byline_links.add(seen.fields.get("_author_link"))
+            body = story_visible.read_body(self.doc, seen.header_end, byline_links)
+            if body is not None:
+                fields["body_html"], fields["body_text"] = body
+        return fields
+
+    # -- the record ------------------------------------------------------------------
+
+    def _finish(self, fields: dict, used: Source) -> Story:
+        self._fill_from_url(fields)
+        self._derive(fields, computed_minutes=used is Source.NEXT_DATA)
+        errors = [*self.doc.errors, *self.errors]
+        if not fields.get("title"):
+            errors.append("no title found")
+        if not fields.get("body_text"):
+            errors.append("no story body found")
+        if not fields.get("title"):
+            used = Source.NONE  # without a title nothing read can be trusted to be this story
+        record = {k: fields.get(k) for k in STORY_FIELDS if fields.get(k) is not None}
+        return Story(url=fields["url"], source=used, errors=errors, **{k: v for k, v in record.items() if k != "url"})
+
+    def _fill_from_url(self, fields: dict) -> None:
+        """Community and slug from the URL, which names both; the canonical URL from them."""
+        segments = [unquote(s) for s in path_segments(self.url.split("?")[0].split("://", 1)[-1])[1:]]
+        kind = self.rules.classify(self.url)
+        url_community = segments[0] if segments else None
+        url_slug = segments[1] if len(segments) > 1 else None
+        if kind is PageKind.RESOURCES_STORY:
+            fields["community"] = "resources"
+        else:
+            fields["community"] = url_community or fields.get("_site_slug")
+        fields.setdefault("slug", url_slug)
+        if fields.get("slug") is None:
+            fields["slug"] = url_slug
+        fields["url"] = self.rules.canonical(fields["community"] or "", fields["slug"] or "")
+
+    @staticmethod
+    def _derive(fields: dict, computed_minutes: bool) -> None:
+        """Counts and hash from the body; the byline's "N min read" wins when it is all we have."""
+        body_text = fields.get("body_text")
+        if body_text is not None:
+            fields["word_count"] = len(body_text.split())
+        if fields.get("word_count") is not None and (computed_minutes or fields.get("reading_minutes") is None):
+            fields["reading_minutes"] = reading_minutes(fields["word_count"])
+        if fields.get("title") or body_text:
+            fields["content_hash"] = content_hash(fields.get("title"), fields.get("subtitle"), body_text)

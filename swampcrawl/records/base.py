@@ -1,0 +1,48 @@
+"""What every extracted record shares: where its data came from, what went wrong, and
+how times look in JSON (ISO 8601, UTC, ``Z``, whole seconds: docs/ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+
+
+class Source(StrEnum):
+    """The first source that gave a record its data, in the order they are tried."""
+
+    NEXT_DATA = "next_data"
+    JSON_LD = "json_ld"
+    META = "meta"
+    VISIBLE_TEXT = "visible_text"
+    NONE = "none"  # nothing extractable: see the record's errors
+
+
+def _as_utc(value: datetime) -> datetime:
+    # Naive datetimes are taken as UTC: every time the site gives is UTC.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def format_utc(value: datetime) -> str:
+    """``2026-11-24T09:30:00Z``: the one textual form of a time in the project."""
+    return _as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+UtcDateTime = Annotated[
+    datetime,
+    AfterValidator(_as_utc),
+    PlainSerializer(format_utc, return_type=str, when_used="json"),
+]
+
+
+class Record(BaseModel):
+    """Base of every record: provenance and errors travel with the data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Source = Source.NONE
+    errors: list[str] = []

@@ -1,0 +1,34 @@
+"""A story: the ``stories`` columns of CONTRACT.md that come from the page."""
+
+from __future__ import annotations
+
+from swampcrawl.records.base import Record, UtcDateTime
+from swampcrawl.records.tag import Tag
+
+
+class Story(Record):
+    url: str  # canonical: <base>/<community>/<slug>, no query string
+    id: str | None = None
+    community: str | None = None
+    community_name: str | None = None
+    slug: str | None = None
+    title: str | None = None
+    subtitle: str | None = None
+    summary: str | None = None
+    author: str | None = None  # creator slug
+    author_name: str | None = None
+    published_at: UtcDateTime | None = None
+    # The page's own words when it gave only a relative time ("4 days ago"): published_at
+    # is then an estimate whose precision pages.dates.relative_window() tells.
+    published_raw: str | None = None
+    updated_at: UtcDateTime | None = None
+    updated_raw: str | None = None
+    word_count: int | None = None
+    reading_minutes: int | None = None
+    body_html: str | None = None
+    body_text: str | None = None
+    hero_image_url: str | None = None
+    is_top_story: bool | None = None
+    like_count: int | None = None
+    content_hash: str | None = None
+    tags: list[Tag] = []

@@ -1,0 +1,124 @@
+"""Serve a ``Site`` over HTTP/1.1: gzip, ETag/Last-Modified, 304s, one JSON log line per request."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from email.utils import parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from swampcrawl.replica.site import Site
+
+
+class RequestLog:
+    """``--log FILE``: one JSON object per line, flushed, so tests can read it at once."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+
+    def write(self, entry: dict[str, Any]) -> None:
+        if self.stream is None:
+            return
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        with self.lock:
+            self.stream.write(line)
+            self.stream.flush()
+
+
+class GzipCache:
+    """Gzipped bodies, compressed once per body (mtime 0 keeps the bytes deterministic)."""
+
+    def __init__(self) -> None:
+        self._bodies: dict[str, bytes] = {}
+
+    def get(self, etag: str, body: bytes) -> bytes:
+        packed = self._bodies.get(etag)
+        if packed is None:
+            packed = self._bodies[etag] = gzip.compress(body, compresslevel=6, mtime=0)
+        return packed
+
+
+def accepts_gzip(header: str) -> bool:
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip", "*"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def not_modified(headers: Any, etag: str, last_modified: str) -> bool:
+    """RFC 9110: If-None-Match wins over If-Modified-Since."""
+    match = headers.get("If-None-Match")
+    if match is not None:
+        wanted = {tag.strip().removeprefix("W/") for tag in match.split(",")}
+        return "*" in wanted or etag in wanted or etag.replace('-gz"', '"') in wanted
+    since = headers.get("If-Modified-Since")
+    if since is None:
+        return False
+    try:
+        return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+
+
+class ReplicaHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: a crawl reuses connections
+    disable_nagle_algorithm = True  # else keep-alive responses wait on delayed ACKs (~40 ms)
+    wbufsize = 1 << 16  # headers and body leave in one write; flushed after each request
+    server_version = "swampcrawl-replica"
+    sys_version = ""
+    server: "ReplicaServer"
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def _answer(self, send_body: bool) -> None:
+        url = urlsplit(self.path)
+        status, headers, body = self.server.site.render(url.path or "/", url.query)
+        etag = headers["ETag"]
+        gzip_it = accepts_gzip(self.headers.get("Accept-Encoding", "")) and status != 301
+        if gzip_it:
+            body = self.server.gzip_cache.get(etag, body)
+            etag = headers["ETag"] = etag[:-1] + '-gz"'
+            headers["Content-Encoding"] = "gzip"
+        headers["Vary"] = "Accept-Encoding"
+        if status == 200 and not_modified(self.headers, etag, headers["Last-Modified"]):
+            status, body = 304, b""
+            headers.pop("Content-Encoding", None)
+        self._log(url.path, url.query, status)
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if send_body and status != 304:
+            self.wfile.write(body)
+
+    def _log(self, path: str, query: str, status: int) -> None:
+        self.server.request_log.write({
+            "method": self.command, "path": path, "query": query,
+            "host": self.headers.get("Host", ""), "status": status,
+            "user_agent": self.headers.get("User-Agent", ""),
+            "accept_encoding": self.headers.get("Accept-Encoding", "")})
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: requests go to --log, not to stderr."""
+
+
+class ReplicaServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], site: Site, log: RequestLog) -> None:
+        super().__init__(address, ReplicaHandler)
+        self.site = site
+        self.request_log = log
+        self.gzip_cache = GzipCache()

@@ -1,0 +1,62 @@
+"""Scrapy settings for swampcrawl (the module named in scrapy.cfg).
+
+Defaults are polite for the real site. Every value can be overridden with
+``scrapy crawl SPIDER -s NAME=value``. When SWAMPCRAWL_BASE_URL points at a
+loopback address (the replica), the spiders lift the delay and AutoThrottle
+at "spider" priority, so values given with ``-s`` still win.
+"""
+
+from swampcrawl import __version__
+
+BOT_NAME = "swampcrawl"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+# `scrapy crawl` replaced by a subclass that validates settings first and
+# reports a crawl that could not run with one line and a non-zero exit.
+COMMANDS_MODULE = "swampcrawl.scrapy_commands"
+
+# --- swampcrawl's own settings (see docs/settings.md) ---
+SWAMPCRAWL_BASE_URL = "https://vocal.media"
+SWAMPCRAWL_DB = "data/swamp.db"
+SWAMPCRAWL_WARC_DIR = "data/warc"
+SWAMPCRAWL_WARC_PREFIX = "swampcrawl"
+SWAMPCRAWL_WARC_MAX_SIZE = 1_000_000_000
+SWAMPCRAWL_WARC_GZIP_LEVEL = 6
+SWAMPCRAWL_STORE_BATCH = 200
+SWAMPCRAWL_MAX_LISTING_PAGES = 0  # 0: follow listings until a page brings nothing new
+
+# --- politeness for the real site ---
+USER_AGENT = f"swampcrawl/{__version__} (archival crawler; +https://github.com/swampcrawl/swampcrawl)"
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    # pywb and ReplayWeb.page cannot replay br or zstd: ask for what they can.
+    "Accept-Encoding": "gzip, deflate",
+}
+
+# --- archive ---
+EXTENSIONS = {
+    "archive.capture.WarcCapture": 100,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+ITEM_PIPELINES = {
+    "pipelines.store.StorePipeline": 300,
+}
+
+# Archival crawls keep no cookies: pages are the same for everyone, and the
+# cookie middleware's public-suffix lookup would try to download a list offline.
+COOKIES_ENABLED = False
+RETRY_TIMES = 2
+DOWNLOAD_TIMEOUT = 60
+HTTPERROR_ALLOWED_CODES = [404]
+DUPEFILTER_DEBUG = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,89 @@
+"""Crawl bookkeeping: one ``crawl_runs`` row per run, one ``captures`` row per response."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+from swampcrawl.store.errors import StoreError
+from swampcrawl.store.schema import CAPTURE_COLUMNS
+from swampcrawl.store.values import as_dict, now_iso, pick, to_flag, to_iso, to_json
+
+# captures.kind has the contract's five values; the URL rules' finer kinds map onto them
+# and are kept whole in page_kind.
+_KIND = {
+    "story": "story", "resources_story": "story", "creator": "creator",
+    "community": "community", "community_listing": "listing",
+    "tag_listing": "listing", "global_listing": "listing", "listing": "listing",
+}  # fmt: skip
+
+# Scrapy's stats keys for the two figures worth a column of their own.
+_PAGES_KEYS = ("response_received_count", "downloader/response_count")
+_ITEMS_KEYS = ("item_scraped_count",)
+
+
+def start_run(db: Database, spider: str, settings: dict[str, Any] | None = None) -> int:
+    with db.atomic():
+        table = db["crawl_runs"].insert(
+            {
+                "spider": spider,
+                "started_at": now_iso(),
+                "status": "running",
+                "settings": to_json(settings),
+            }
+        )
+    return int(table.last_pk)
+
+
+def finish_run(db: Database, run_id: int, status: str, stats: dict[str, Any] | None) -> None:
+    stats = dict(stats or {})
+    with db.atomic():
+        changed = db.execute(
+            "UPDATE crawl_runs SET finished_at = ?, status = ?, stats = ?, pages = ?, items = ? "
+            "WHERE id = ?",
+            [now_iso(), status, to_json(stats), _first(stats, _PAGES_KEYS),
+             _first(stats, _ITEMS_KEYS), run_id],
+        ).rowcount  # fmt: skip
+    if not changed:
+        raise StoreError(f"no crawl run with id {run_id}")
+
+
+def _first(stats: dict[str, Any], keys: tuple[str, ...]) -> int | None:
+    for key in keys:
+        if isinstance(stats.get(key), int):
+            return stats[key]
+    return None
+
+
+def get_run(db: Database, run_id: int) -> dict[str, Any] | None:
+    """A run with its stats and settings decoded from JSON."""
+    rows = list(db.query("SELECT * FROM crawl_runs WHERE id = ?", [run_id]))
+    if not rows:
+        return None
+    run = rows[0]
+    for column in ("stats", "settings"):
+        run[column] = json.loads(run[column]) if run[column] else None
+    return run
+
+
+def prepare_capture(raw: Any) -> dict[str, Any]:
+    row = as_dict(raw)
+    capture = pick(row, CAPTURE_COLUMNS)
+    capture.pop("id")  # SQLite numbers captures
+    kind = str(row.get("page_kind") or row.get("kind") or "other")
+    capture["page_kind"] = kind
+    capture["kind"] = _KIND.get(kind, "other")
+    capture["captured_at"] = to_iso(capture["captured_at"]) or now_iso()
+    capture["revisit"] = to_flag(capture["revisit"])
+    return capture
+
+
+def add_captures(db: Database, rows: list[Any]) -> int:
+    """Record archived responses in one transaction; returns how many were added."""
+    prepared = [prepare_capture(row) for row in rows]
+    if prepared:
+        with db.atomic():
+            db["captures"].insert_all(prepared)
+    return len(prepared)

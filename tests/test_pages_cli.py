@@ -1,0 +1,62 @@
+"""``swampcrawl extract`` and ``swampcrawl fixture``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from swampcrawl.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLE = FIXTURES / "story" / "hand-sample-swamp"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_extract_prints_one_json_object():
+    meta = json.loads((SAMPLE / "meta.json").read_text())
+    result = run("extract", str(SAMPLE / "body.html"), "--url", meta["url"], "--captured-at", meta["captured_at"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert record == json.loads((SAMPLE / "output.json").read_text())
+
+
+def test_extract_exits_1_with_errors_when_nothing_is_extractable(tmp_path):
+    page = tmp_path / "empty.html"
+    page.write_bytes(b"\x00\xff<<<not html")
+    result = run("extract", str(page), "--url", "https://vocal.media/theSwamp/x")
+    assert result.exit_code == 1
+    record = json.loads(result.output)
+    assert record["source"] == "none" and record["errors"]
+
+
+def test_extract_listing_pages_print_their_links():
+    case = FIXTURES / "listing" / "replica-global-latest"
+    meta = json.loads((case / "meta.json").read_text())
+    result = run("extract", str(case / "body.html"), "--url", meta["url"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["kind"] == "global_listing"
+
+
+def test_bad_arguments_give_one_clear_line(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text("<h1>x</h1>")
+    result = run("extract", str(page), "--url", "not a url")
+    assert result.exit_code == 2 and "not an http(s) URL" in result.output
+    result = run("extract", str(page), "--url", "https://vocal.media/a/b", "--captured-at", "yesterday")
+    assert result.exit_code == 2 and "not an ISO 8601 time" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_fixture_writes_a_case(tmp_path):
+    result = run("fixture", str(SAMPLE / "body.html"), "--url", "https://vocal.media/theSwamp/s",
+                 "--captured-at", "2026-11-24T09:30:00Z", "--kind-dir", str(tmp_path), "--name", "case")
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "story" / "case"
+    assert (folder / "body.html").read_bytes() == (SAMPLE / "body.html").read_bytes()
+    assert json.loads((folder / "meta.json").read_text()) == {"url": "https://vocal.media/theSwamp/s", "captured_at": "2026-11-24T09:30:00Z"}
+    assert json.loads((folder / "output.json").read_text())["title"].startswith("With Tensions High")

@@ -57,7 +57,9 @@ def agreeing_headers(headers: Headers, body_length: int, status: int, method: st
     return out
 
 
-def build_response_parts(protocol: str, status: int, headers: Headers, body: bytes, method: str) -> tuple[bytes, bytes]:
+def build_response_parts(
+    protocol: str, status: int, headers: Headers, body: bytes, method: str
+) -> tuple[bytes, bytes]:
     """(status line + headers, body) of the response record's block."""
     fixed = agreeing_headers(headers, len(body), status, method)
     return http_header_block(status_line(protocol, status), fixed), body

@@ -109,7 +109,8 @@ def _chunks(stream) -> Iterator[bytes]:
 
 def _store_bytes(archive: zipfile.ZipFile, name: str, data: bytes) -> dict:
     archive.writestr(zipfile.ZipInfo(name, date_time=_now().timetuple()[:6]), data, compress_type=zipfile.ZIP_STORED)
-    return {"name": Path(name).name, "path": name, "hash": "sha256:" + hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    return {"name": Path(name).name, "path": name, "hash": digest, "bytes": len(data)}
 
 
 def _datapackage(resources: list[dict], created: datetime) -> bytes:

@@ -36,6 +36,13 @@ def sha1_digest(*parts: bytes) -> str:
     return "sha1:" + base64.b32encode(hasher.digest()).decode("ascii")
 
 
+def as_utc(moment: datetime) -> datetime:
+    """Aware and in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
 def warc_date(moment: datetime) -> str:
     """ISO 8601 UTC; microseconds only when the moment has them (WARC/1.1 allows both)."""
     if moment.tzinfo is not None:

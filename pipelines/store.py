@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
@@ -69,13 +68,14 @@ class StorePipeline:
             self._add("creators", creator_row(item))
         elif isinstance(item, Community):
             self._add("communities", community_row(item))
-        elif "removed_url" in ItemAdapter(item):
-            self._add("removed", dict(ItemAdapter(item)))
         return item
 
     def response_downloaded(self, response: Any, request: Any, spider: Any = None) -> None:
         # The capture extension connected first, so the WARC location is in meta.
-        self._add("captures", capture_row(response, request, self.rules, self.run_id))
+        row = capture_row(response, request, self.rules, self.run_id)
+        self._add("captures", row)
+        if response.status == 404 and row["kind"] == "story":
+            self._add("removed", row)
 
     # --- batching ---
 
@@ -106,7 +106,7 @@ class StorePipeline:
         # A 404 is only a removal if the story was not seen after it: the
         # store compares with the capture time, so the latest one serves all.
         latest = max(row["captured_at"] for row in rows)
-        self.store.mark_removed([row["removed_url"] for row in rows], latest)
+        self.store.mark_removed([row["url"] for row in rows], latest)
 
     def _run_settings(self) -> dict[str, Any]:
         names = ("SWAMPCRAWL_BASE_URL", "SWAMPCRAWL_DB", "SWAMPCRAWL_WARC_DIR", "USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY")

@@ -107,7 +107,8 @@ class VocalSpider(scrapy.Spider):
         kind = self.rules.classify(response.url)
         self.crawler.stats.inc_value(f"swampcrawl/pages/{kind}/{response.status}")
         if response.status == 404:
-            yield from self.on_missing(response, kind)
+            # A removed story (the store pipeline records it from the capture)
+            # or a listing past its end: nothing to extract, nothing to follow.
             return
         if not isinstance(response, scrapy.http.TextResponse):
             return
@@ -120,11 +121,6 @@ class VocalSpider(scrapy.Spider):
         if kind in self.item_kinds:
             record = extract(response.body, response.url, self.captured_at(response), self.base_url)
             yield with_provenance(record, response)
-
-    def on_missing(self, response: Response, kind: PageKind) -> Iterator[Any]:
-        """A 404: a removed story is recorded; a listing past its end stops paging."""
-        if kind in STORY_KINDS:
-            yield {"removed_url": response.url, "captured_at": self.captured_at(response)}
 
     def follow(self, response: Response, kind: PageKind, links: Listing) -> Iterator[scrapy.Request]:
         for url in self.candidate_links(links):

@@ -1,9 +1,10 @@
 """``scrapy crawl stories``: every story reachable from the listings (the main job).
 
 Starts at the global listings (or, with ``-a community=...``, at those
-communities' pages and listings), follows community, listing and tag pages
-to discover stories, and hands a Story record per story page and a
-Community record per community page to the pipelines.
+communities' pages and listings) and follows community, listing and tag pages
+to discover stories. Each story page gives a Story record; the store pipeline
+also records its creator and community by slug and name, which the creators
+and communities spiders complete.
 """
 
 from __future__ import annotations
@@ -28,4 +29,4 @@ class StoriesSpider(VocalSpider):
 
     @property
     def item_kinds(self) -> frozenset[PageKind]:
-        return STORY_KINDS | {PageKind.COMMUNITY}
+        return STORY_KINDS

@@ -29,7 +29,7 @@ SWAMPCRAWL_MAX_LISTING_PAGES = 0  # 0: follow listings until a page brings nothi
 USER_AGENT = f"swampcrawl/{__version__} (archival crawler; +https://github.com/swampcrawl/swampcrawl)"
 ROBOTSTXT_OBEY = True
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # +-50% around DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
@@ -46,6 +46,7 @@ DEFAULT_REQUEST_HEADERS = {
 EXTENSIONS = {
     "archive.capture.WarcCapture": 100,
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 300,

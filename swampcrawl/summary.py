@@ -10,7 +10,7 @@ from typing import Any
 import click
 import sqlite_utils
 
-TABLES = ("stories", "creators", "communities", "tags", "story_tags", "story_versions", "captures", "crawl_runs")
+from swampcrawl.store.schema import TABLES
 
 SAMPLE_QUERY = """
 select community, count(*) as stories, count(distinct author) as creators,

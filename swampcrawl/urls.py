@@ -188,8 +188,10 @@ class UrlRules:
             if not value.isdigit() or not 0 < int(value) <= MAX_PAGE:
                 return None
             page = str(int(value))
-        # A story has one URL whatever the query; its canonical form has none.
-        if page is None or kind in STORY_KINDS:
+        # A story has one URL whatever the query; its canonical form has none. Paging
+        # starts at 1 and a missing page is the first one, so ?page=1 is the bare URL:
+        # otherwise the first page of every listing would be fetched twice.
+        if page is None or page == "1" or kind in STORY_KINDS:
             return ""
         return f"?page={page}"
 

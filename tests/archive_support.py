@@ -8,6 +8,9 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Iterator
+
+import pytest
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -71,14 +74,24 @@ def read_records(path: Path) -> list[ReadRecord]:
     return out
 
 
-def assert_warcio_valid(path: Path) -> None:
-    """``warcio check`` (digests) and ``warcio index`` must both accept the file."""
-    check = subprocess.run([str(BIN / "warcio"), "check", "-v", str(path)], capture_output=True, text=True)
+def assert_warcio_valid(*paths: Path) -> None:
+    """``warcio check`` (digests) and ``warcio index`` must both accept the files."""
+    names = [str(path) for path in paths]
+    check = subprocess.run([str(BIN / "warcio"), "check", "-v", *names], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "digest failed" not in check.stdout, check.stdout
-    index = subprocess.run([str(BIN / "warcio"), "index", str(path)], capture_output=True, text=True)
+    index = subprocess.run([str(BIN / "warcio"), "index", *names], capture_output=True, text=True)
     assert index.returncode == 0 and index.stdout.strip(), index.stderr
     assert "Traceback" not in index.stderr + check.stderr
+
+
+@pytest.fixture(autouse=True)
+def every_written_warc_is_valid(tmp_path: Path) -> Iterator[None]:
+    """Import into a test module: after each test, warcio checks every WARC left in tmp_path."""
+    yield
+    written = sorted(p for p in tmp_path.rglob("*") if p.name.endswith((".warc.gz", ".warc")))
+    if written:
+        assert_warcio_valid(*written)
 
 
 def warc_files(directory: Path) -> list[Path]:
@@ -88,5 +101,4 @@ def warc_files(directory: Path) -> list[Path]:
 def assert_folder_valid(directory: Path) -> None:
     files = warc_files(directory)
     assert files, f"no WARC in {directory}"
-    for path in files:
-        assert_warcio_valid(path)
+    assert_warcio_valid(*files)

@@ -13,6 +13,7 @@ import pytest
 
 from archive.reader import iter_captures
 from archive_support import assert_folder_valid, read_records, warc_files
+from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
 
 STORY = b"<html><head><title>Story</title></head><body><p>swamp</p></body></html>"
 HOME = b'<html><body><a href="/old">old</a> <a href="/missing">x</a> <a href="/story?x=1">q</a></body></html>'

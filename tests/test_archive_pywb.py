@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 import pytest
 
 from archive_support import BIN, HTML, GZIP_HTML, assert_folder_valid
+from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
 from test_archive_writer import RESPONSE_HEADERS, make_writer
 
 DAY1 = datetime(2026, 11, 1, 10, 0, 0, tzinfo=timezone.utc)

@@ -10,6 +10,7 @@ import zipfile
 
 from archive.wacz import is_page, write_wacz
 from archive_support import BIN
+from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
 from test_archive_writer import make_writer, write_page
 
 HTML_HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")]

@@ -12,6 +12,7 @@ from archive.writer import RecordLocation, WarcWriter
 from archive_support import (
     EXCHANGE_DATE, GZIP_HTML, HTML, FixedClock, SequentialIds, assert_folder_valid, read_records, warc_files,
 )
+from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
 
 REQUEST_HEADERS = [("User-Agent", "swampcrawl-test"), ("Accept-Encoding", "gzip, deflate")]
 RESPONSE_HEADERS = [
@@ -215,3 +216,17 @@ def test_request_and_response_bytes_exactly(tmp_path):
     assert response.endswith(
         "\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nhi\r\n\r\n"
     )
+
+
+def test_location_carries_the_warc_date(tmp_path):
+    from datetime import datetime, timezone
+
+    with make_writer(tmp_path) as writer:
+        location = write_page(writer)
+        naive = writer.write_exchange("https://vocal.media/n", "GET", [], b"", "HTTP/1.1", 200, [], b"n",
+                                      datetime(2026, 1, 2, 3, 4, 5, 678))
+    assert location.date == EXCHANGE_DATE
+    assert naive.date == datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=timezone.utc)
+    assert naive.as_dict()["date"] == "2026-01-02T03:04:05.000678Z"
+    record = [r for r in read_records(tmp_path / naive.filename) if r.rec_type == "response"][-1]
+    assert record.get("WARC-Date") == "2026-01-02T03:04:05.000678Z"

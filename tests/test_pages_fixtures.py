@@ -25,7 +25,7 @@ def extracted(case: Path) -> dict:
     meta = json.loads((case / "meta.json").read_text())
     captured_at = datetime.fromisoformat(meta["captured_at"].replace("Z", "+00:00"))
     record = extract((case / "body.html").read_bytes(), meta["url"], captured_at)
-    return record.model_dump(mode="json")
+    return record.page_dump()
 
 
 def field_params() -> list:

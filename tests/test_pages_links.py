@@ -30,6 +30,7 @@ def test_links_by_kind():
 
 def test_next_page_without_rel_next():
     body = '<a href="?page=1">1</a><a href="?page=3">3</a><a href="?page=2">2</a>'
+    assert extract_links(body, BASE + "/latest-stories?page=1", BASE).url == BASE + "/latest-stories"
     assert extract_links(body, BASE + "/latest-stories?page=2", BASE).next_page_url == BASE + "/latest-stories?page=3"
     assert extract_links(body, BASE + "/latest-stories", BASE).next_page_url == BASE + "/latest-stories?page=2"
     assert extract_links(body, BASE + "/latest-stories?page=3", BASE).next_page_url is None

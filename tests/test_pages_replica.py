@@ -27,7 +27,8 @@ COMMUNITY_FIELDS = ("slug", "name", "description", "story_count", "creator_count
 
 @pytest.fixture(scope="module")
 def replica():
-    with ReplicaProcess(stories=40, seed=3) as running:
+    # Enough stories that some creator has more than one page of cards.
+    with ReplicaProcess(stories=120, seed=3) as running:
         yield running
 
 
@@ -87,6 +88,10 @@ def test_stories_without_next_data(replica, pages):
         if abs((parse_timestamp(record["published_at"]) - parse_timestamp(story["published_at"])).total_seconds()) > (window.high - window.low if window else 0):
             problems.append(f"{story['path']} published_at {record['published_at']} far from {story['published_at']}")
     assert problems == []
+
+
+def test_some_creator_is_paged(pages):
+    assert any("?page=2" in path for path in pages if path.startswith("/authors/"))
 
 
 @pytest.mark.parametrize("strip", [False, True], ids=["next_data", "visible_text"])

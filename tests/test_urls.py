@@ -18,6 +18,7 @@ LOCAL = UrlRules("http://127.0.0.1:8123")
         ("https://VOCAL.media/theSwamp/a-story#comments", "https://vocal.media/theSwamp/a-story"),
         ("https://vocal.media/theSwamp/latest-stories?page=3&via=x", "https://vocal.media/theSwamp/latest-stories?page=3"),
         ("https://vocal.media/theSwamp/latest-stories?page=03", "https://vocal.media/theSwamp/latest-stories?page=3"),
+        ("https://vocal.media/theSwamp/latest-stories?page=1", "https://vocal.media/theSwamp/latest-stories"),
         ("https://vocal.media/authors/jane-doe?page=2", "https://vocal.media/authors/jane-doe?page=2"),
         ("https://vocal.media/theSwamp/a-story?page=2", "https://vocal.media/theSwamp/a-story"),
         ("/theSwamp/tag/Challenge", "https://vocal.media/theSwamp/tag/Challenge"),

@@ -51,7 +51,7 @@ def extract(file: Path, url: str, captured_at: str | None, base_url: str | None)
     """
     _check_url(url)
     record = extract_page(file.read_bytes(), url, _parse_time(captured_at), base_url)
-    click.echo(json.dumps(record.model_dump(mode="json"), ensure_ascii=False))
+    click.echo(json.dumps(record.page_dump(), ensure_ascii=False))
     if _nothing_extracted(record):
         sys.exit(1)
 
@@ -82,6 +82,6 @@ def fixture(file: Path, url: str, captured_at: str, kind_dir: Path, name: str) -
     (folder / "body.html").write_bytes(body)
     meta = {"url": url, "captured_at": format_utc(when)}
     (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
-    output = json.dumps(record.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    output = json.dumps(record.page_dump(), indent=2, ensure_ascii=False)
     (folder / "output.json").write_text(output + "\n", encoding="utf-8")
     click.echo(f"wrote {folder} (review output.json)")

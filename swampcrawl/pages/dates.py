@@ -8,7 +8,8 @@ the middle of its window, so the error is at most half the window:
 
     minutes: +-30 s      "about 1 hour": +-22.5 min      hours: +-30 min       "1 day": +-9 h       "x days": +-12 h
     "about 1 month": +-7.5 days     "x months": +-15 days
-    "about/over/almost x years": +-45 to 90 days     plain "x years": +-6 months
+    "about/almost x years": +-1.5 months (+2 days)   "over x years": +-3 months (+2 days)
+    plain "x years": +-6 months (years count calendar months, as date-fns does)
 
 ``relative_window`` returns the window itself, for tests and for researchers.
 """

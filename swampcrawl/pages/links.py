@@ -76,10 +76,5 @@ def _next_page(root: etree._Element, page_url: str, seen: set[str], rules: UrlRu
             if target and target != page_url:
                 return target
     path = page_url.split("?")[0]
-    current = _page_number(page_url)
-    wanted = [current + 1] if current is not None else [2, 1]
-    for number in wanted:
-        candidate = f"{path}?page={number}"
-        if candidate in seen:
-            return candidate
-    return None
+    candidate = f"{path}?page={(_page_number(page_url) or 1) + 1}"
+    return candidate if candidate in seen else None

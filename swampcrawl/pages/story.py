@@ -21,12 +21,12 @@ from swampcrawl.pages.slate import SlateError, render
 from swampcrawl.records import Source, Story, Tag
 from swampcrawl.urls import PageKind, UrlRules, path_segments
 
-WORDS_PER_MINUTE = 250
+WORDS_PER_MINUTE = 265
 STORY_FIELDS = tuple(f for f in Story.model_fields if f not in ("source", "errors", "url"))
 
 
 def reading_minutes(word_count: int) -> int:
-    return max(1, math.ceil(word_count / WORDS_PER_MINUTE))
+    return max(1, math.floor(word_count / WORDS_PER_MINUTE + 0.5))
 
 
 def content_hash(title: str | None, subtitle: str | None, body_text: str | None) -> str:

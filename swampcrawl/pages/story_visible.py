@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -166,15 +167,9 @@ def read_tags(doc: PageDocument, rules: UrlRules, page_url: str, after: etree._E
             break
         url = rules.normalize(el.get("href"), page_url)
         if url and rules.classify(url) is PageKind.TAG_LISTING:
-            slug = _unquote(url.split("?")[0].rsplit("/", 1)[1])
+            slug = unquote(url.split("?")[0].rsplit("/", 1)[1])
             tags.setdefault(slug, {"slug": slug, "name": clean(visible.block_text(el)) or slug})
     return list(tags.values())
-
-
-def _unquote(segment: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(segment)
 
 
 def read_body(doc: PageDocument, header_end: etree._Element | None, skip: set) -> tuple[str, str] | None:

@@ -46,3 +46,17 @@ class Record(BaseModel):
 
     source: Source = Source.NONE
     errors: list[str] = []
+
+    # Where the page is archived: set by the crawl (or by reparse) from the WARC record
+    # the page was read from, never by extraction, which knows only the page.
+    captured_at: UtcDateTime | None = None
+    warc_filename: str | None = None
+    warc_offset: int | None = None
+    warc_record_id: str | None = None
+
+    def page_dump(self) -> dict:
+        """The record as JSON values, without the provenance fields: what the page says."""
+        return self.model_dump(mode="json", exclude=PROVENANCE_FIELDS)
+
+
+PROVENANCE_FIELDS = frozenset({"captured_at", "warc_filename", "warc_offset", "warc_record_id"})

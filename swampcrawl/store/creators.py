@@ -65,7 +65,20 @@ def upsert_profiles(db: Database, table: str, rows: list[Any]) -> int:
         for row in prepared:  # in order: a later row of the batch merges onto an earlier one
             merged[row["slug"]] = merge_profile(merged.get(row["slug"]), row)
         db[table].upsert_all(list(merged.values()), pk="slug")
+        if table == "creators":
+            _link_stories(db, rows, prepared)
     return len(prepared)
+
+
+def _link_stories(db: Database, rows: list[Any], prepared: list[dict[str, Any]]) -> None:
+    """creator_stories rows for the story URLs each creator page lists."""
+    links = [
+        {"creator_slug": row["slug"], "story_url": url, "captured_at": row["captured_at"]}
+        for raw, row in zip(rows, prepared, strict=True)
+        for url in as_dict(raw).get("stories") or []
+    ]
+    if links:
+        db["creator_stories"].upsert_all(links, pk=("creator_slug", "story_url"))
 
 
 def ensure_profiles(db: Database, table: str, rows: list[Any]) -> int:

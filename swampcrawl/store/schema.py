@@ -73,7 +73,7 @@ FTS_COLUMNS = ("title", "subtitle", "body_text")
 # The tables of the contract, in the order counts() reports them.
 TABLES = (
     "stories", "creators", "communities", "tags", "story_tags",
-    "story_versions", "captures", "crawl_runs",
+    "story_versions", "captures", "crawl_runs", "creator_stories",
 )  # fmt: skip
 
 
@@ -108,6 +108,12 @@ def _create_tables(db: Database) -> None:
     )
     db["captures"].create(
         CAPTURE_COLUMNS, pk="id", foreign_keys=[("run_id", "crawl_runs", "id")]
+    )
+    # The story URLs a creator's pages list (every ?page=N), as last seen.
+    db["creator_stories"].create(
+        {"creator_slug": str, "story_url": str, "captured_at": str},
+        pk=("creator_slug", "story_url"),
+        foreign_keys=[("creator_slug", "creators", "slug")],
     )
 
 

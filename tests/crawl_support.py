@@ -1,0 +1,61 @@
+"""Running the project's spiders in-process against a replica, and reading what they left."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest_twisted
+import sqlite_utils
+from scrapy.crawler import AsyncCrawlerRunner
+from scrapy.settings import Settings
+from scrapy.utils.defer import deferred_from_coro
+
+
+def crawl_settings(base_url: str, data: Path, **overrides: Any) -> Settings:
+    settings = Settings()
+    settings.setmodule("swampcrawl.settings", priority="project")
+    settings.setdict(
+        {
+            "SWAMPCRAWL_BASE_URL": base_url,
+            "SWAMPCRAWL_DB": str(data / "swamp.db"),
+            "SWAMPCRAWL_WARC_DIR": str(data / "warc"),
+            "LOG_LEVEL": "WARNING",
+            **overrides,
+        },
+        priority="cmdline",
+    )
+    return settings
+
+
+async def run_crawl(spider: str, base_url: str, data: Path, spargs: dict[str, str] | None = None, **overrides: Any) -> dict[str, Any]:
+    """Crawl in this process (the reactor is pytest-twisted's); return Scrapy's stats."""
+    runner = AsyncCrawlerRunner(crawl_settings(base_url, data, **overrides))
+    crawler = runner.create_crawler(spider)
+    await crawler.crawl_async(**(spargs or {}))
+    return crawler.stats.get_stats()
+
+
+def table(db_path: Path, name: str) -> list[dict[str, Any]]:
+    return list(sqlite_utils.Database(db_path)[name].rows)
+
+
+def story_rows(db_path: Path) -> dict[str, dict[str, Any]]:
+    return {row["url"]: row for row in table(db_path, "stories")}
+
+
+def load_truth(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
+
+
+def crawl(spider: str, base_url: str, data: Path, spargs: dict[str, str] | None = None, **overrides: Any):
+    """A Deferred of an in-process crawl's stats.
+
+    Tests that crawl are ``@pytest_twisted.inlineCallbacks`` generators and
+    ``stats = yield crawl(...)``: pytest-twisted runs them in its reactor, and
+    the crawl runs as an asyncio task, as Scrapy's coroutines expect.
+    """
+    return deferred_from_coro(run_crawl(spider, base_url, data, spargs, **overrides))

@@ -28,6 +28,7 @@ _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 CHUNK = 1 << 20
 
 TitleCallback = Callable[[Capture], str | None]
+PageFilter = Callable[[Capture], bool]
 
 
 def is_page(capture: Capture) -> bool:
@@ -44,11 +45,12 @@ def html_title(body: bytes) -> str:
     return " ".join(html.unescape(match.group(1).decode("utf-8", "replace")).split())
 
 
-def page_entries(directory: Path, title_for: TitleCallback | None = None) -> list[dict]:
+def page_entries(directory: Path, title_for: TitleCallback | None = None,
+                 page_filter: PageFilter = is_page) -> list[dict]:
     """One entry per page URL (its first capture), in capture order."""
     entries: dict[str, dict] = {}
     for capture in iter_captures([directory]):
-        if capture.url in entries or not is_page(capture):
+        if capture.url in entries or not page_filter(capture):
             continue
         title = (title_for(capture) if title_for else None) or html_title(capture.body)
         stamp = capture.captured_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -57,15 +59,19 @@ def page_entries(directory: Path, title_for: TitleCallback | None = None) -> lis
 
 
 def write_wacz(directory: Path | str, output: Path | str, title_for: TitleCallback | None = None,
-               clock: Callable[[], datetime] | None = None) -> Path:
-    """Write the WACZ of a WARC folder; returns its path."""
+               clock: Callable[[], datetime] | None = None, page_filter: PageFilter = is_page) -> Path:
+    """Write the WACZ of a WARC folder; returns its path.
+
+    ``title_for(capture)`` may name a page (else its HTML <title>); ``page_filter(capture)``
+    decides which captures are listed in pages.jsonl (default: ``is_page``).
+    """
     directory, output = Path(directory), Path(output)
     warcs = [p for p in cdxj.warc_files(directory) if p.name.endswith(".warc.gz")]
     if not warcs:
         raise FileNotFoundError(f"no .warc.gz files in {directory}")
     lines = [line for path in warcs for line in cdxj.index_warc(path)]
     index = b"".join(line + b"\n" for line in sorted(line.encode("utf-8") for line in lines))
-    pages = _pages_jsonl(page_entries(directory, title_for))
+    pages = _pages_jsonl(page_entries(directory, title_for, page_filter))
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
     with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:

@@ -31,7 +31,7 @@ def swampcrawl_script() -> Path:
 
 
 class ReplicaProcess:
-    """A replica subprocess on 127.0.0.1 and a free port, stopped on exit."""
+    """A replica subprocess on 127.0.0.1 and a free port (or ``port``), stopped on exit."""
 
     def __init__(
         self,
@@ -40,9 +40,10 @@ class ReplicaProcess:
         epoch: int = 1,
         build: str = "a",
         args: Sequence[str] = (),
+        port: int = 0,
     ) -> None:
         self.command_args = [
-            "replica", "--port", "0", "--stories", str(stories), "--seed", str(seed),
+            "replica", "--port", str(port), "--stories", str(stories), "--seed", str(seed),
             "--epoch", str(epoch), "--build", build, *args,
         ]
         self.base_url = ""

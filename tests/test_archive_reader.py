@@ -11,7 +11,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive.reader import iter_captures
 from archive.wacz import write_wacz
-from archive_support import EXCHANGE_DATE, GZIP_HTML, HTML
+from archive_support import EXCHANGE_DATE, HTML
 from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
 from test_archive_writer import make_writer, write_page
 
@@ -95,4 +95,3 @@ def test_other_tools_warcs_are_decoded(tmp_path, name, chunked, encoding):
 def test_missing_input_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         list(iter_captures([tmp_path / "nope.warc.gz"]))
-    assert GZIP_HTML  # the shared fixture body is gzip of HTML

@@ -116,6 +116,10 @@ class Store:
         )
         return row
 
+    def live_story_urls(self) -> list[str]:
+        """URLs of the stories not known to be removed: what a new crawl re-checks."""
+        return [row[0] for row in self.db.execute("SELECT url FROM stories WHERE removed_at IS NULL ORDER BY url")]
+
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
         """Stories whose title, subtitle or text match an FTS5 query, best first."""
         return list(

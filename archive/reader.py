@@ -12,13 +12,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+import re
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
 CAPTURE_TYPES = ("response", "revisit")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+# Where a record may start: a gzip member (per-record compression) or a WARC version line.
+_RECORD_START = re.compile(rb"\x1f\x8b\x08|(?:^|\n)WARC/1\.[01]\r\n")
 
 
 @dataclass
@@ -62,6 +65,13 @@ class _Source:
     def filename(self) -> str:
         return Path(self.member).name if self.member else self.path.name
 
+    @property
+    def size(self) -> int:
+        if self.member is None:
+            return self.path.stat().st_size
+        with zipfile.ZipFile(self.path) as archive:
+            return archive.getinfo(self.member).file_size
+
     @contextmanager
     def open(self) -> Iterator[BinaryIO]:
         if self.member is None:
@@ -73,13 +83,22 @@ class _Source:
             yield stream
 
 
-def iter_captures(paths: Iterable[Path | str]) -> Iterator[Capture]:
-    """Yield every response and revisit capture of the inputs, revisits resolved."""
+def list_sources(paths: Iterable[Path | str]) -> list[_Source]:
+    """The WARC files the inputs stand for (folders expanded, WACZ members listed)."""
+    return list(_expand(paths))
+
+
+def iter_captures(paths: Iterable[Path | str], on_error: Callable[[str], None] | None = None) -> Iterator[Capture]:
+    """Yield every response and revisit capture of the inputs, revisits resolved.
+
+    A broken record raises, unless ``on_error`` is given: it is then told (one line) and
+    reading resumes at the next readable record of the file.
+    """
     sources = list(_expand(paths))
     originals: dict[str, tuple[_Source, int]] = {}
     deferred: list[tuple[Capture, _Source]] = []
     for source in sources:
-        for capture in _read_source(source, originals):
+        for capture in _read_source(source, originals, on_error):
             if capture.revisit and not _resolve(capture, originals):
                 deferred.append((capture, source))  # its original may come in a later file
                 continue
@@ -110,19 +129,58 @@ def _expand(paths: Iterable[Path | str]) -> Iterator[_Source]:
             raise FileNotFoundError(f"no such file or folder: {path}")
 
 
-def _read_source(source: _Source, originals: dict[str, tuple[_Source, int]]) -> Iterator[Capture]:
+def _read_source(
+    source: _Source, originals: dict[str, tuple[_Source, int]], on_error: Callable[[str], None] | None
+) -> Iterator[Capture]:
     with source.open() as stream:
-        records = ArchiveIterator(stream)
-        for record in records:
+        for record, offset in _records(stream, source, on_error):
             if record.rec_type not in CAPTURE_TYPES or record.http_headers is None:
                 continue
-            offset = records.offset  # start of this record (get_record_offset would consume it)
             capture = _capture_from(record, source, offset)
             if not capture.revisit:
                 capture.body = _decoded_body(record)
                 if capture.payload_digest:
                     originals.setdefault(capture.payload_digest, (source, offset))
             yield capture
+
+
+def _records(stream: BinaryIO, source: _Source, on_error: Callable[[str], None] | None) -> Iterator[tuple[ArcWarcRecord, int]]:
+    """(record, offset) pairs; past a broken record, on to the next one that reads (if on_error)."""
+    resume: int | None = 0
+    while resume is not None:
+        stream.seek(resume)
+        records = ArchiveIterator(stream)
+        last = resume
+        try:
+            for record in records:
+                last = records.offset  # start of this record (get_record_offset would consume it)
+                yield record, last
+            return
+        except Exception as error:  # warcio raises several kinds for a damaged record
+            if on_error is None:
+                raise
+            on_error(f"{source.filename}: unreadable record after offset {last}: {_first_line(error)}")
+            resume = _next_record_start(stream, last + 1)
+
+
+def _next_record_start(stream: BinaryIO, start: int) -> int | None:
+    """The offset of the next gzip member or ``WARC/`` line after ``start`` that reads as a record."""
+    stream.seek(start)
+    data = stream.read()  # only on damage, once per damaged spot
+    for match in _RECORD_START.finditer(data):
+        offset = start + match.start()
+        stream.seek(offset)
+        try:
+            next(iter(ArchiveIterator(stream)))
+        except Exception:
+            continue  # gzip magic inside a body, or more damage
+        return offset
+    return None
+
+
+def _first_line(error: Exception) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0][:200] if lines else type(error).__name__
 
 
 def _capture_from(record: ArcWarcRecord, source: _Source, offset: int) -> Capture:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create the project's virtual environment (.venv) and install swampcrawl into it.
 # Usage: scripts/setup.sh [extra]   e.g. scripts/setup.sh test
+# Re-running is cheap: it reinstalls only when pyproject.toml changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extra="${1:-}"
@@ -9,11 +10,15 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.installed-${extra:-main}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  if [ -n "$extra" ]; then
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extra]"
-  else
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+  echo "setting up .venv (swampcrawl${extra:+[$extra]}) ..."
+  log=".venv/pip-install.log"
+  target="."
+  [ -n "$extra" ] && target=".[$extra]"
+  if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip \
+         && .venv/bin/python -m pip install --disable-pip-version-check -e "$target"; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "setup failed: see $log" >&2
+    exit 1
   fi
   touch "$stamp"
 fi

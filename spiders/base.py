@@ -18,7 +18,7 @@ from scrapy.settings import BaseSettings
 from w3lib.url import url_query_parameter
 
 from swampcrawl.config import is_loopback, parse_base_url, parse_communities
-from swampcrawl.pages import extract, extract_links
+from swampcrawl.pages import read_page
 from swampcrawl.records import Listing
 from swampcrawl.urls import PageKind, UrlRules
 
@@ -112,15 +112,13 @@ class VocalSpider(scrapy.Spider):
             return
         if not isinstance(response, scrapy.http.TextResponse):
             return
-        links = extract_links(response.body, response.url, self.base_url)
-        yield from self.on_page(response, kind)
-        yield from self.follow(response, kind, links)
-
-    def on_page(self, response: Response, kind: PageKind) -> Iterator[Any]:
-        """Items for a page of ``kind``: the record, with where it is archived."""
-        if kind in self.item_kinds:
-            record = extract(response.body, response.url, self.captured_at(response), self.base_url)
+        record, links = read_page(
+            response.body, response.url, self.captured_at(response), self.base_url, want_record=kind in self.item_kinds
+        )
+        if record is not None:
+            # The record, with where it is archived.
             yield with_provenance(record, response)
+        yield from self.follow(response, kind, links)
 
     def follow(self, response: Response, kind: PageKind, links: Listing) -> Iterator[scrapy.Request]:
         for url in self.candidate_links(links):

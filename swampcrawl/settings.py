@@ -49,6 +49,7 @@ EXTENSIONS = {
     "scrapy.extensions.remote_control.RemoteControl": None,
 }
 ITEM_PIPELINES = {
+    "pipelines.archive.ArchiveMetadataPipeline": 200,
     "pipelines.store.StorePipeline": 300,
 }
 
@@ -58,6 +59,5 @@ COOKIES_ENABLED = False
 RETRY_TIMES = 2
 DOWNLOAD_TIMEOUT = 60
 HTTPERROR_ALLOWED_CODES = [404]
-DUPEFILTER_DEBUG = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
 import pytest_twisted
+from warcio.archiveiterator import ArchiveIterator
 from crawl_support import crawl, story_rows, table
 from replica_process import ReplicaProcess
 
@@ -112,3 +114,19 @@ def _check_stats(stats):
     assert stats.get("swampcrawl/warc/errors", 0) == 0
     assert stats.get("log_count/ERROR", 0) == 0
     return stats
+
+
+@pytest_twisted.inlineCallbacks
+def test_each_story_has_a_metadata_record_referring_to_its_response(replica, tmp_path):
+    yield _crawl(replica, tmp_path)
+    metadata = {}
+    for path in sorted((tmp_path / "warc").glob("*.warc.gz")):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type == "metadata":
+                    payload = json.loads(record.content_stream().read())
+                    metadata[record.rec_headers.get_header("WARC-Refers-To")] = payload
+    for row in story_rows(tmp_path / "swamp.db").values():
+        payload = metadata[row["warc_record_id"]]
+        assert payload["url"] == row["url"] and payload["content_hash"] == row["content_hash"]
+        assert payload["record_type"] == "story" and "body_html" not in payload

@@ -45,6 +45,26 @@ def extract(
     return page_object(doc, normal, captured_at, rules).to_record()
 
 
+def read_page(
+    body: bytes | str, url: str, captured_at: datetime, base_url: str, want_record: bool = True
+) -> tuple[Story | Creator | Community | None, Listing]:
+    """The page's record (None for listings, or when not wanted) and its links, from one parse.
+
+    What a crawler calls on every page: parsing twice (``extract`` then
+    ``extract_links``) costs a third of the extraction time again.
+    """
+    rules = rules_for(base_url)
+    normal = rules.normalize(url) or url
+    doc = PageDocument(body)
+    links = links_from_root(doc.root, normal, rules)
+    page_object = PAGE_OBJECTS.get(rules.classify(normal)) if want_record else None
+    if page_object is None:
+        return None, links
+    if captured_at.tzinfo is None:
+        captured_at = captured_at.replace(tzinfo=UTC)
+    return page_object(doc, normal, captured_at, rules).to_record(), links
+
+
 def _site_of(url: str) -> str:
     from urllib.parse import urlsplit
 
@@ -52,4 +72,4 @@ def _site_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-__all__ = ["extract", "extract_links"]
+__all__ = ["extract", "extract_links", "read_page"]

@@ -108,3 +108,58 @@ def index(directory: str | None) -> None:
     except Exception as error:  # a corrupt WARC: say which, in one line
         raise click.ClickException(f"could not index {folder}: {_one_line(error)}") from error
     click.echo(f"wrote {path} ({len(read_index(folder))} lines)")
+
+
+def default_db() -> str:
+    """``$SWAMPCRAWL_DB``, else the contract's data/swamp.db."""
+    return os.environ.get("SWAMPCRAWL_DB") or "data/swamp.db"
+
+
+def _progress_bar(forced: bool):
+    """click.progressbar on stderr when it is a terminal (or when forced), else nothing."""
+    import sys
+
+    if not (forced or sys.stderr.isatty()):
+        return None
+
+    def bar(label: str, length: int):
+        progress = click.progressbar(length=length, label=label, file=sys.stderr)
+        progress.is_hidden = False  # --progress: draw it even when stderr is not a terminal
+        return progress
+
+    return bar
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--db", "db_path", default=default_db, show_default="$SWAMPCRAWL_DB or data/swamp.db",
+              help="The SQLite database to fill (created if missing).")
+@click.option("--base-url", help="Only take pages of this site (e.g. https://vocal.media); default: every site the archive holds.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def reparse(paths: tuple[str, ...], db_path: str, base_url: str | None, progress: bool | None, as_json: bool) -> None:
+    """Rebuild database rows from WARC, WARC.gz, WACZ files or folders of them, without network.
+
+    Story, creator and community pages are extracted as a crawl extracts them; every
+    response becomes a captures row; each row names the WARC record it came from, and
+    relative dates resolve against that record's WARC-Date. Captures are applied in
+    WARC-Date order, so the newest wins. A damaged record is reported and skipped.
+
+    \b
+    Example:
+        swampcrawl reparse data/warc --db rebuilt.db
+        swampcrawl reparse vocal.wacz crawl.warc.gz --db rebuilt.db --base-url https://vocal.media --json
+    """
+    import json
+
+    from archive.reparse import ReparseError, reparse as run_reparse
+    from swampcrawl.store import StoreError
+
+    bar = None if progress is False else _progress_bar(bool(progress))
+    try:
+        summary = run_reparse(paths, db_path, base_url=base_url, progress=bar)
+    except (ReparseError, StoreError, OSError, ValueError) as error:
+        raise click.ClickException(_one_line(error)) from error
+    for message in summary.errors:
+        click.echo(f"warning: {message}", err=True)
+    click.echo(json.dumps(summary.as_dict(), indent=2) if as_json else summary.line(db_path))

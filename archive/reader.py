@@ -21,7 +21,8 @@ from warcio.recordloader import ArcWarcRecord
 CAPTURE_TYPES = ("response", "revisit")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 # Where a record may start: a gzip member (per-record compression) or a WARC version line.
-_RECORD_START = re.compile(rb"\x1f\x8b\x08|(?:^|\n)WARC/1\.[01]\r\n")
+_RECORD_START = re.compile(rb"\x1f\x8b\x08|(?<![^\n])WARC/1\.[01]\r\n")
+_SCAN_CHUNK = 1 << 20
 
 
 @dataclass
@@ -159,28 +160,41 @@ def _records(stream: BinaryIO, source: _Source, on_error: Callable[[str], None] 
         except Exception as error:  # warcio raises several kinds for a damaged record
             if on_error is None:
                 raise
-            on_error(f"{source.filename}: unreadable record after offset {last}: {_first_line(error)}")
             resume = _next_record_start(stream, last + 1)
+            then = f"resumed at offset {resume}" if resume is not None else "nothing readable after it"
+            on_error(f"{source.filename}: unreadable record after offset {last} ({_first_line(error)}); {then}")
 
 
 def _next_record_start(stream: BinaryIO, start: int) -> int | None:
     """The offset of the next gzip member or ``WARC/`` line after ``start`` that reads as a record."""
-    stream.seek(start)
-    data = stream.read()  # only on damage, once per damaged spot
-    for match in _RECORD_START.finditer(data):
-        offset = start + match.start()
+    for offset in _candidate_starts(stream, start):
         stream.seek(offset)
         try:
-            next(iter(ArchiveIterator(stream)))
+            record = next(iter(ArchiveIterator(stream)))
         except Exception:
-            continue  # gzip magic inside a body, or more damage
-        return offset
+            continue  # more damage
+        if record.format.startswith("warc"):  # not a gzipped body read as an ARC line
+            return offset
     return None
+
+
+def _candidate_starts(stream: BinaryIO, start: int) -> Iterator[int]:
+    """Offsets where a record may start, read a window at a time (only after damage)."""
+    position = start
+    while True:
+        stream.seek(position)
+        window = stream.read(_SCAN_CHUNK + 16)  # the overlap catches a start cut by the window
+        found = [match.start() for match in _RECORD_START.finditer(window) if match.start() < _SCAN_CHUNK]
+        yield from (position + found_at for found_at in found)
+        if len(window) <= _SCAN_CHUNK:
+            return
+        position += _SCAN_CHUNK
 
 
 def _first_line(error: Exception) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0][:200] if lines else type(error).__name__
+    line = lines[0].split(", first line:")[0] if lines else type(error).__name__
+    return re.sub(r"[^\x20-\x7e]", "?", line)[:160]  # damaged bytes are no text for a terminal
 
 
 def _capture_from(record: ArcWarcRecord, source: _Source, offset: int) -> Capture:

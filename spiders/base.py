@@ -7,7 +7,6 @@ and which records it hands to the pipelines.
 
 from __future__ import annotations
 
-from datetime import datetime
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,6 +51,8 @@ class VocalSpider(scrapy.Spider):
 
     #: page kinds this spider requests when it finds links to them
     follow_kinds: frozenset[PageKind] = frozenset()
+    #: page kinds whose records this spider hands to the pipelines
+    item_kinds: frozenset[PageKind] = frozenset()
 
     def __init__(self, *args: Any, community: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,20 +114,20 @@ class VocalSpider(scrapy.Spider):
         if not isinstance(response, scrapy.http.TextResponse):
             return
         record, links = read_page(
-            response.body, response.url, self.captured_at(response), self.base_url, want_record=kind in self.item_kinds
+            response.body, response.url, captured_at(response), self.base_url, want_record=kind in self.item_kinds
         )
         if record is not None:
             # The record, with where it is archived.
             yield with_provenance(record, response)
-        yield from self.follow(response, kind, links)
+        yield from self.follow(response, links)
 
-    def follow(self, response: Response, kind: PageKind, links: Listing) -> Iterator[scrapy.Request]:
+    def follow(self, response: Response, links: Listing) -> Iterator[scrapy.Request]:
         for url in self.candidate_links(links):
             if self.in_scope(url):
                 request = self.request_for(url)
                 if request is not None:
                     yield request
-        next_request = self.next_page(response, kind, links)
+        next_request = self.next_page(response, links)
         if next_request is not None:
             yield next_request
 
@@ -138,12 +139,12 @@ class VocalSpider(scrapy.Spider):
                 if self.rules.classify(url) in self.follow_kinds and not is_later_page(url):
                     yield url
 
-    def next_page(self, response: Response, kind: PageKind, links: Listing) -> scrapy.Request | None:
+    def next_page(self, response: Response, links: Listing) -> scrapy.Request | None:
         """Follow ``?page=N`` while the page brought stories the previous page did not.
 
         A site that ignores ``page`` and serves the same cards forever is a
-        trap; comparing with the previous page catches it. 404 past the end
-        stops the chain too (on_missing).
+        trap; comparing with the previous page catches it. A 404 past the end
+        stops the chain too (route follows nothing from a 404).
         """
         if not links.next_page_url or self.rules.classify(links.next_page_url) not in self.follow_kinds:
             return None
@@ -168,14 +169,7 @@ class VocalSpider(scrapy.Spider):
             return False
         return community_of(url) in self.communities
 
-    # --- helpers ---
-
-    @property
-    def item_kinds(self) -> frozenset[PageKind]:
-        return frozenset()
-
-    def captured_at(self, response: Response) -> datetime:
-        return captured_at(response)
+    # --- failures ---
 
     def failed(self, failure: Any) -> None:
         """A request that failed after retries: logged and counted; the crawl goes on."""

@@ -16,6 +16,7 @@ from spiders.base import VocalSpider
 
 class CommunitiesSpider(VocalSpider):
     name = "communities"
+    item_kinds = frozenset({PageKind.COMMUNITY})
     follow_kinds = frozenset({PageKind.COMMUNITY})
 
     def start_paths(self) -> Iterable[str]:
@@ -23,7 +24,3 @@ class CommunitiesSpider(VocalSpider):
             yield from (f"/{slug}" for slug in sorted(self.communities))
         else:
             yield from ("/", "/latest-stories", "/top-stories")
-
-    @property
-    def item_kinds(self) -> frozenset[PageKind]:
-        return frozenset({PageKind.COMMUNITY})

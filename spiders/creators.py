@@ -18,6 +18,7 @@ from spiders.base import VocalSpider
 
 class CreatorsSpider(VocalSpider):
     name = "creators"
+    item_kinds = frozenset({PageKind.CREATOR})
     follow_kinds = frozenset({PageKind.CREATOR, PageKind.GLOBAL_LISTING, PageKind.COMMUNITY_LISTING})
 
     def start_paths(self) -> Iterable[str]:
@@ -34,7 +35,3 @@ class CreatorsSpider(VocalSpider):
             kind = self.rules.classify(url)
             if kind == PageKind.CREATOR or "/latest-stories" in url:
                 yield url
-
-    @property
-    def item_kinds(self) -> frozenset[PageKind]:
-        return frozenset({PageKind.CREATOR})

@@ -24,6 +24,7 @@ from spiders.base import LISTING_KINDS, STORY_KINDS, VocalSpider
 
 class StoriesSpider(VocalSpider):
     name = "stories"
+    item_kinds = STORY_KINDS
     follow_kinds = STORY_KINDS | LISTING_KINDS | {PageKind.COMMUNITY}
 
     @classmethod
@@ -59,7 +60,3 @@ class StoriesSpider(VocalSpider):
                 yield from (f"/{slug}", f"/{slug}/latest-stories", f"/{slug}/top-stories")
         else:
             yield from ("/latest-stories", "/top-stories", "/")
-
-    @property
-    def item_kinds(self) -> frozenset[PageKind]:
-        return STORY_KINDS

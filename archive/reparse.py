@@ -1,0 +1,328 @@
+"""``swampcrawl reparse``: the database rebuilt from WARC files, without network.
+
+Every response and revisit of the inputs (WARC, WARC.gz, folders, WACZ; ours or other
+tools') becomes a ``captures`` row; the 200 HTML pages of stories, creators and
+communities go through the page objects a crawl uses and become the rows a crawl builds
+(``pipelines.rows``); a 404 of a stored story marks it removed. Each row's provenance is
+the record it came from, its ``captured_at`` that record's WARC-Date.
+
+Pages are extracted as the files are read (extraction does not depend on order) and their
+rows spooled to a temporary SQLite file; the rows are then written in WARC-Date order, so
+a newer capture wins whatever the order of the inputs, one transaction per ~500 rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+from pathlib import Path
+from typing import Any, ContextManager
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.reader import Capture, iter_captures, list_sources
+from pipelines.rows import capture_row, community_row, creator_row, minimal_rows, story_row
+from spiders.provenance import with_provenance
+from swampcrawl.pages import extract
+from swampcrawl.records import Community, Creator, Story
+from swampcrawl.store import Store
+from swampcrawl.urls import PageKind, UrlRules
+
+BATCH_ROWS = 500
+PAGE_KINDS = frozenset({PageKind.STORY, PageKind.RESOURCES_STORY, PageKind.CREATOR, PageKind.COMMUNITY})
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
+# The store pipeline's order: profiles before the stories naming them, removals last.
+WRITE_ORDER = ("communities_minimal", "creators_minimal", "communities", "creators", "stories", "captures", "removed")
+
+# A progress bar factory: (label, length) -> a context manager with update(n).
+ProgressBar = Callable[[str, int], ContextManager[Any]]
+
+
+class ReparseError(Exception):
+    """An input that cannot be reparsed at all: missing, not a WARC, no WARC in a folder."""
+
+
+@dataclass(frozen=True)
+class ArchivedLocation:
+    """Where a capture lies in the archive, as the crawl's ``request.meta["warc"]`` says it."""
+
+    filename: str
+    offset: int
+    record_id: str
+    date: datetime
+
+
+@dataclass
+class ArchivedExchange:
+    """A capture in the shape the crawl's row builders read: ``.url``, ``.status``, ``.meta``."""
+
+    url: str
+    status: int
+    meta: dict[str, Any]
+
+
+@dataclass
+class ReparseSummary:
+    files: int = 0
+    records: int = 0  # response and revisit records read
+    pages: int = 0  # story, creator and community pages extracted
+    duplicates: int = 0  # records met twice (a folder and a WACZ of it): read once
+    skipped: int = 0  # records on other sites than --base-url's
+    unresolved: int = 0  # revisits whose original is not among the inputs
+    rows: dict[str, int] = field(default_factory=dict)  # rows per table, afterwards
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def line(self, db: str) -> str:
+        tables = ", ".join(f"{name} {count}" for name, count in self.rows.items() if name != "crawl_runs")
+        return (f"reparse: {self.files} files, {self.records} records, {self.pages} pages, "
+                f"{len(self.errors)} errors -> {tables} in {self.seconds:.1f} s; database {db}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+class SiteRules:
+    """The URL rules of a capture's site: ``--base-url``'s only, or each site its own."""
+
+    def __init__(self, base_url: str | None) -> None:
+        self.only = UrlRules(base_url) if base_url else None
+        self.sites: dict[str, UrlRules] = {}
+
+    def for_url(self, url: str) -> UrlRules | None:
+        parts = urlsplit(url)
+        if self.only is not None:
+            return self.only if self.only.is_own_host(parts.scheme, parts.netloc) else None
+        site = f"{parts.scheme}://{parts.netloc}"
+        if site not in self.sites:
+            try:
+                self.sites[site] = UrlRules(site)
+            except ValueError:  # not http(s): dns:, ftp:, a broken URI
+                return None
+        return self.sites[site]
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def check_inputs(paths: Iterable[str | Path]) -> list[Any]:
+    """The WARC files of the inputs, each checked to start with a WARC record."""
+    try:
+        sources = list_sources(paths)
+    except FileNotFoundError as error:
+        raise ReparseError(str(error)) from error
+    except Exception as error:  # zipfile.BadZipFile and kin: a .wacz that is no zip
+        raise ReparseError(f"not a WACZ file: {error}") from error
+    for path in map(Path, paths):
+        if path.is_dir() and not any(source.path.is_relative_to(path) for source in sources):
+            raise ReparseError(f"no WARC or WACZ files in {path}")
+    for source in sources:
+        if not _starts_with_record(source):
+            raise ReparseError(f"not a WARC file: {source.member or source.path}")
+    return sources
+
+
+def _starts_with_record(source: Any) -> bool:
+    try:
+        with source.open() as stream:
+            record = next(iter(ArchiveIterator(stream)))
+    except Exception:  # warcio's ArchiveLoadFailed, StopIteration on an empty file, ...
+        return False
+    return record.format.startswith(("warc", "arc"))
+
+
+def page_record(capture: Capture, rules: UrlRules, exchange: ArchivedExchange) -> Any | None:
+    """The record of a 200 HTML story, creator or community page, with its provenance."""
+    if capture.status != 200 or not capture.body or capture.content_type not in HTML_TYPES:
+        return None
+    if rules.classify(capture.url) not in PAGE_KINDS:
+        return None
+    record = extract(capture.body, capture.url, capture.captured_at, rules.base_url)
+    return with_provenance(record, exchange)
+
+
+def record_rows(record: Any, rules: UrlRules) -> list[tuple[str, dict[str, Any]]]:
+    """What the store pipeline makes of a record (``StorePipeline.process_item``)."""
+    if isinstance(record, Story):
+        return [("stories", story_row(record)), *minimal_rows(record, rules)]
+    if isinstance(record, Creator):
+        return [("creators", creator_row(record))]
+    if isinstance(record, Community):
+        return [("communities", community_row(record))]
+    return []
+
+
+def capture_rows(capture: Capture, rules: UrlRules, run_id: int) -> list[tuple[str, dict[str, Any]]]:
+    """Every row one capture gives: its captures row, a removal, its page's records."""
+    location = ArchivedLocation(capture.filename, capture.offset, capture.record_id, capture.captured_at)
+    exchange = ArchivedExchange(capture.url, capture.status, {"warc": location})
+    row = capture_row(exchange, exchange, rules, run_id)
+    rows = [("captures", row)]
+    if capture.status == 404 and row["kind"] == "story":
+        rows.append(("removed", row))
+    record = page_record(capture, rules, exchange)
+    if record is not None:
+        rows += record_rows(record, rules)
+    return rows
+
+
+class Spool:
+    """Rows waiting to be written in WARC-Date order, in a temporary SQLite file."""
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("")  # "": a private temporary file, deleted on close
+        self.db.execute("CREATE TABLE spool (at TEXT, seq INTEGER, rows BLOB)")
+        self.count = 0
+
+    def add(self, at: datetime, rows: list[tuple[str, dict[str, Any]]]) -> None:
+        self.count += 1
+        moment = at.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        self.db.execute("INSERT INTO spool VALUES (?, ?, ?)", (moment, self.count, pickle.dumps(rows)))
+
+    def in_date_order(self) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+        for (blob,) in self.db.execute("SELECT rows FROM spool ORDER BY at, seq"):
+            yield pickle.loads(blob)  # noqa: S301 (our own rows, written just above)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def read_into(spool: Spool, sources: list[Any], sites: SiteRules, run_id: int, summary: ReparseSummary,
+              progress: Any) -> None:
+    """Read every capture of the sources, extract its page and spool its rows."""
+    starts, done = _progress_starts(sources), 0
+    seen: set[str] = set()
+    for capture in iter_captures([s.path for s in _distinct_paths(sources)], on_error=summary.errors.append):
+        position = starts.get((capture.source, capture.filename), 0) + capture.offset
+        progress.update(max(0, position - done))
+        done = max(done, position)
+        summary.records += 1
+        if capture.record_id in seen:
+            summary.duplicates += 1
+            continue
+        seen.add(capture.record_id)
+        spool_capture(spool, capture, sites, run_id, summary)
+
+
+def spool_capture(spool: Spool, capture: Capture, sites: SiteRules, run_id: int, summary: ReparseSummary) -> None:
+    rules = sites.for_url(capture.url)
+    if rules is None:
+        summary.skipped += 1
+        return
+    summary.unresolved += int(capture.revisit and not capture.resolved)
+    try:
+        rows = capture_rows(capture, rules, run_id)
+    except Exception as error:  # a page the extractors choke on must not stop the rest
+        summary.errors.append(f"{capture.filename}: offset {capture.offset}: {capture.url}: {error}")
+        return
+    summary.pages += sum(1 for table, _ in rows if table in ("stories", "creators", "communities"))
+    spool.add(capture.captured_at, rows)
+
+
+def _distinct_paths(sources: list[Any]) -> list[Any]:
+    """One entry per input file (the members of a WACZ are read from it together)."""
+    return list({str(source.path): source for source in sources}.values())
+
+
+def _progress_starts(sources: list[Any]) -> dict[tuple[str, str], int]:
+    starts, total = {}, 0
+    for source in sources:
+        starts[(str(source.path), source.filename)] = total
+        total += source.size
+    return starts
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+class RowWriter:
+    """Rows into the store in the pipeline's table order, one transaction per batch."""
+
+    def __init__(self, store: Store, batch: int = BATCH_ROWS) -> None:
+        self.store = store
+        self.batch = batch
+        self.pending: dict[str, list[dict[str, Any]]] = {}
+        self.size = 0
+
+    def add(self, rows: list[tuple[str, dict[str, Any]]]) -> None:
+        for table, row in rows:
+            self.pending.setdefault(table, []).append(row)
+        self.size += len(rows)
+        if self.size >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending, self.size = self.pending, {}, 0
+        writers = {
+            "communities_minimal": self.store.ensure_communities,
+            "creators_minimal": self.store.ensure_creators,
+            "communities": self.store.upsert_communities,
+            "creators": self.store.upsert_creators,
+            "stories": self.store.upsert_stories,
+            "captures": self.store.add_captures,
+            "removed": self.mark_removed,
+        }
+        with self.store.db.atomic():  # the writers' own transactions nest as savepoints
+            for table in WRITE_ORDER:
+                if pending.get(table):
+                    writers[table](pending[table])
+
+    def mark_removed(self, rows: list[dict[str, Any]]) -> None:
+        """Each 404 at its own WARC-Date (rows arrive in date order)."""
+        for at, group in groupby(rows, key=lambda row: row["captured_at"]):
+            self.store.mark_removed([row["url"] for row in group], at)
+
+
+# -- the whole run ------------------------------------------------------------------------
+
+
+def reparse(paths: Iterable[str | Path], db: str | Path, base_url: str | None = None,
+            progress: ProgressBar | None = None) -> ReparseSummary:
+    """Rebuild DB's rows from the captures of ``paths``; raises ReparseError or StoreError."""
+    started = time.perf_counter()
+    paths = list(paths)
+    sources = check_inputs(paths)
+    bar = progress or _no_progress
+    summary = ReparseSummary(files=len(sources))
+    sites = SiteRules(base_url)
+    with Store(db) as store, contextlib.closing(Spool()) as spool:
+        run_id = store.start_run("reparse", {"paths": [str(p) for p in paths], "base_url": base_url})
+        try:
+            with bar("reading", sum(source.size for source in sources)) as reading:
+                read_into(spool, sources, sites, run_id, summary, reading)
+            write_spool(spool, store, bar)
+        except BaseException:
+            store.finish_run(run_id, "failed", summary.as_dict())
+            raise
+        summary.rows = store.counts()
+        summary.seconds = round(time.perf_counter() - started, 2)
+        store.finish_run(run_id, "finished", summary.as_dict())
+    return summary
+
+
+def write_spool(spool: Spool, store: Store, bar: ProgressBar) -> None:
+    writer = RowWriter(store)
+    with bar("writing", spool.count) as writing:
+        for rows in spool.in_date_order():
+            writer.add(rows)
+            writing.update(1)
+        writer.flush()
+
+
+@contextlib.contextmanager
+def _no_progress(label: str, length: int) -> Iterator[Any]:
+    yield _Silent()
+
+
+class _Silent:
+    def update(self, n: int) -> None:
+        pass
+

@@ -153,12 +153,13 @@ def reparse(paths: tuple[str, ...], db_path: str, base_url: str | None, progress
     import json
 
     from archive.reparse import ReparseError, reparse as run_reparse
+    from swampcrawl.lock import LockedError
     from swampcrawl.store import StoreError
 
     bar = None if progress is False else _progress_bar(bool(progress))
     try:
         summary = run_reparse(paths, db_path, base_url=base_url, progress=bar)
-    except (ReparseError, StoreError, OSError, ValueError) as error:
+    except (ReparseError, StoreError, LockedError, OSError, ValueError) as error:
         raise click.ClickException(_one_line(error)) from error
     for message in summary.errors:
         click.echo(f"warning: {message}", err=True)

@@ -17,11 +17,9 @@ import contextlib
 import pickle
 import sqlite3
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import groupby
 from pathlib import Path
 from typing import Any, ContextManager
 from urllib.parse import urlsplit
@@ -29,18 +27,16 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.reader import Capture, iter_captures, list_sources
-from pipelines.rows import capture_row, community_row, creator_row, minimal_rows, story_row
+from pipelines.rows import RowBuffer, capture_row, record_rows, response_rows
 from spiders.provenance import with_provenance
+from swampcrawl.lock import CrawlLock
 from swampcrawl.pages import extract
-from swampcrawl.records import Community, Creator, Story
 from swampcrawl.store import Store
 from swampcrawl.urls import PageKind, UrlRules
 
 BATCH_ROWS = 500
 PAGE_KINDS = frozenset({PageKind.STORY, PageKind.RESOURCES_STORY, PageKind.CREATOR, PageKind.COMMUNITY})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
-# The store pipeline's order: profiles before the stories naming them, removals last.
-WRITE_ORDER = ("communities_minimal", "creators_minimal", "communities", "creators", "stories", "captures", "removed")
 
 # A progress bar factory: (label, length) -> a context manager with update(n).
 ProgressBar = Callable[[str, int], ContextManager[Any]]
@@ -124,6 +120,7 @@ def check_inputs(paths: Iterable[str | Path]) -> list[Any]:
     for path in map(Path, paths):
         if path.is_dir() and not any(source.path.is_relative_to(path) for source in sources):
             raise ReparseError(f"no WARC or WACZ files in {path}")
+    sources = list({(source.path.resolve(), source.member): source for source in sources}.values())
     for source in sources:
         if not _starts_with_record(source):
             raise ReparseError(f"not a WARC file: {source.member or source.path}")
@@ -136,7 +133,9 @@ def _starts_with_record(source: Any) -> bool:
             record = next(iter(ArchiveIterator(stream)))
     except Exception:  # warcio's ArchiveLoadFailed, StopIteration on an empty file, ...
         return False
-    return record.format.startswith(("warc", "arc"))
+    if record.format.startswith("arc"):  # warcio reads any text line as an ARC header
+        return (record.rec_headers.get_header("uri") or "").startswith("filedesc:")
+    return record.format.startswith("warc")
 
 
 def page_record(capture: Capture, rules: UrlRules, exchange: ArchivedExchange) -> Any | None:
@@ -149,25 +148,11 @@ def page_record(capture: Capture, rules: UrlRules, exchange: ArchivedExchange) -
     return with_provenance(record, exchange)
 
 
-def record_rows(record: Any, rules: UrlRules) -> list[tuple[str, dict[str, Any]]]:
-    """What the store pipeline makes of a record (``StorePipeline.process_item``)."""
-    if isinstance(record, Story):
-        return [("stories", story_row(record)), *minimal_rows(record, rules)]
-    if isinstance(record, Creator):
-        return [("creators", creator_row(record))]
-    if isinstance(record, Community):
-        return [("communities", community_row(record))]
-    return []
-
-
 def capture_rows(capture: Capture, rules: UrlRules, run_id: int) -> list[tuple[str, dict[str, Any]]]:
     """Every row one capture gives: its captures row, a removal, its page's records."""
     location = ArchivedLocation(capture.filename, capture.offset, capture.record_id, capture.captured_at)
     exchange = ArchivedExchange(capture.url, capture.status, {"warc": location})
-    row = capture_row(exchange, exchange, rules, run_id)
-    rows = [("captures", row)]
-    if capture.status == 404 and row["kind"] == "story":
-        rows.append(("removed", row))
+    rows = response_rows(capture_row(exchange, exchange, rules, run_id))
     record = page_record(capture, rules, exchange)
     if record is not None:
         rows += record_rows(record, rules)
@@ -240,60 +225,23 @@ def _progress_starts(sources: list[Any]) -> dict[tuple[str, str], int]:
     return starts
 
 
-# -- writing ------------------------------------------------------------------------------
-
-
-class RowWriter:
-    """Rows into the store in the pipeline's table order, one transaction per batch."""
-
-    def __init__(self, store: Store, batch: int = BATCH_ROWS) -> None:
-        self.store = store
-        self.batch = batch
-        self.pending: dict[str, list[dict[str, Any]]] = {}
-        self.size = 0
-
-    def add(self, rows: list[tuple[str, dict[str, Any]]]) -> None:
-        for table, row in rows:
-            self.pending.setdefault(table, []).append(row)
-        self.size += len(rows)
-        if self.size >= self.batch:
-            self.flush()
-
-    def flush(self) -> None:
-        pending, self.pending, self.size = self.pending, {}, 0
-        writers = {
-            "communities_minimal": self.store.ensure_communities,
-            "creators_minimal": self.store.ensure_creators,
-            "communities": self.store.upsert_communities,
-            "creators": self.store.upsert_creators,
-            "stories": self.store.upsert_stories,
-            "captures": self.store.add_captures,
-            "removed": self.mark_removed,
-        }
-        with self.store.db.atomic():  # the writers' own transactions nest as savepoints
-            for table in WRITE_ORDER:
-                if pending.get(table):
-                    writers[table](pending[table])
-
-    def mark_removed(self, rows: list[dict[str, Any]]) -> None:
-        """Each 404 at its own WARC-Date (rows arrive in date order)."""
-        for at, group in groupby(rows, key=lambda row: row["captured_at"]):
-            self.store.mark_removed([row["url"] for row in group], at)
-
-
 # -- the whole run ------------------------------------------------------------------------
 
 
 def reparse(paths: Iterable[str | Path], db: str | Path, base_url: str | None = None,
             progress: ProgressBar | None = None) -> ReparseSummary:
-    """Rebuild DB's rows from the captures of ``paths``; raises ReparseError or StoreError."""
+    """Rebuild DB's rows from the captures of ``paths``.
+
+    Raises ReparseError (inputs), StoreError (database) or LockedError (a crawl holds it).
+    """
     started = time.perf_counter()
     paths = list(paths)
     sources = check_inputs(paths)
     bar = progress or _no_progress
     summary = ReparseSummary(files=len(sources))
     sites = SiteRules(base_url)
-    with Store(db) as store, contextlib.closing(Spool()) as spool:
+    # The crawl's lock: a reparse and a crawl never write one database at once.
+    with Store(db) as store, CrawlLock(db), contextlib.closing(Spool()) as spool:
         run_id = store.start_run("reparse", {"paths": [str(p) for p in paths], "base_url": base_url})
         try:
             with bar("reading", sum(source.size for source in sources)) as reading:
@@ -309,7 +257,7 @@ def reparse(paths: Iterable[str | Path], db: str | Path, base_url: str | None = 
 
 
 def write_spool(spool: Spool, store: Store, bar: ProgressBar) -> None:
-    writer = RowWriter(store)
+    writer = RowBuffer(store, BATCH_ROWS)
     with bar("writing", spool.count) as writing:
         for rows in spool.in_date_order():
             writer.add(rows)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any
 
 from swampcrawl.records import Community, Creator, Story
+from swampcrawl.store import Store
 from swampcrawl.urls import PageKind, UrlRules
+
+Rows = list[tuple[str, dict[str, Any]]]
+
+# The order tables are written in: profiles before the stories naming them, removals last.
+WRITE_ORDER = ("communities_minimal", "creators_minimal", "communities", "creators", "stories", "captures", "removed")
 
 # The contract's capture kinds, from the URL classifier's finer ones.
 CAPTURE_KINDS = {
@@ -63,3 +71,67 @@ def capture_row(response: Any, request: Any, rules: UrlRules, run_id: int | None
         "warc_record_id": getattr(location, "record_id", None),
         "run_id": run_id,
     }
+
+
+def record_rows(record: Any, rules: UrlRules) -> Rows:
+    """The rows one extracted record gives (a story also names its creator and community)."""
+    if isinstance(record, Story):
+        return [("stories", story_row(record)), *minimal_rows(record, rules)]
+    if isinstance(record, Creator):
+        return [("creators", creator_row(record))]
+    if isinstance(record, Community):
+        return [("communities", community_row(record))]
+    return []
+
+
+def response_rows(capture: dict[str, Any]) -> Rows:
+    """The rows one archived response gives: its captures row, and a removal for a story's 404."""
+    rows: Rows = [("captures", capture)]
+    if capture["status"] == 404 and capture["kind"] == "story":
+        rows.append(("removed", capture))
+    return rows
+
+
+class RowBuffer:
+    """Rows buffered and written in WRITE_ORDER, each flush one transaction.
+
+    Shared by the store pipeline (a crawl) and reparse (an archive), so both
+    build a database the same way.
+    """
+
+    def __init__(self, store: Store, batch: int, on_written: Callable[[str, int], None] | None = None) -> None:
+        self.store = store
+        self.batch = batch
+        self.on_written = on_written
+        self.pending: dict[str, list[dict[str, Any]]] = {}
+        self.size = 0
+
+    def add(self, rows: Rows) -> None:
+        for table, row in rows:
+            self.pending.setdefault(table, []).append(row)
+        self.size += len(rows)
+        if self.size >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending, self.size = self.pending, {}, 0
+        writers = {
+            "communities_minimal": self.store.ensure_communities,
+            "creators_minimal": self.store.ensure_creators,
+            "communities": self.store.upsert_communities,
+            "creators": self.store.upsert_creators,
+            "stories": self.store.upsert_stories,
+            "captures": self.store.add_captures,
+            "removed": self._mark_removed,
+        }
+        with self.store.db.atomic():  # the writers' own transactions nest as savepoints
+            for table in WRITE_ORDER:
+                if pending.get(table):
+                    writers[table](pending[table])
+                    if self.on_written:
+                        self.on_written(table, len(pending[table]))
+
+    def _mark_removed(self, rows: list[dict[str, Any]]) -> None:
+        """Each 404 at its own capture time: the store leaves a story seen after it alone."""
+        for at, group in groupby(rows, key=lambda row: row["captured_at"]):
+            self.store.mark_removed([row["url"] for row in group], at)

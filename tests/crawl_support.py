@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest_twisted
 import sqlite_utils
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings

@@ -98,10 +98,15 @@ def test_requests_stay_on_the_base_host_and_none_is_repeated(tmp_path):
 
 @pytest_twisted.inlineCallbacks
 def test_community_argument_limits_the_crawl(replica, tmp_path):
+    already = len(replica.requests())
     yield _crawl(replica, tmp_path, spargs={"community": "theSwamp"})
     rows = story_rows(tmp_path / "swamp.db")
     expected = {replica.base_url + s["path"] for s in replica.truth["stories"] if s["community"] == "theSwamp"}
     assert expected and set(rows) == expected
+    story_paths = {s["path"] for s in replica.truth["stories"]}
+    fetched = {r["path"] for r in replica.requests()[already:] if r["path"] in story_paths}
+    assert fetched == {s["path"] for s in replica.truth["stories"] if s["community"] == "theSwamp"}
+    assert not [r for r in replica.requests()[already:] if r["path"] in ("/latest-stories", "/top-stories")]
 
 
 def _crawl(replica, data, spargs=None):

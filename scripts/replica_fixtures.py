@@ -86,8 +86,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "tests" / "fixtures"))
     parser.add_argument("--stories", type=int, default=200)
+    # Pages name the host and port they are served from: a fixed port keeps the saved
+    # fixtures' diffs to what really changed.
+    parser.add_argument("--port", type=int, default=48765)
     args = parser.parse_args()
-    with ReplicaProcess(stories=args.stories, seed=1) as replica, tempfile.TemporaryDirectory() as tmp:
+    with ReplicaProcess(stories=args.stories, seed=1, port=args.port) as replica, tempfile.TemporaryDirectory() as tmp:
         cases = {**story_variants(replica.base_url, replica.truth), **other_variants(replica.truth)}
         for name, path in cases.items():
             saved = Path(tmp) / f"{name}.html"

@@ -187,11 +187,15 @@ def read_index(directory: Path) -> list[str]:
     return [line for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
+def sorted_lines(lines: Iterable[str]) -> bytes:
+    """The lines sorted in byte order (``LC_ALL=C``), as an index file's bytes."""
+    return b"".join(line + b"\n" for line in sorted(line.encode("utf-8") for line in lines))
+
+
 def write_index(directory: Path, lines: list[str]) -> Path:
     """Sort in byte order and replace the index atomically (a reader never sees half a file)."""
-    encoded = sorted(line.encode("utf-8") for line in lines)
     target = Path(directory) / INDEX_NAME
     temporary = target.with_name(INDEX_NAME + ".tmp")
-    temporary.write_bytes(b"".join(line + b"\n" for line in encoded))
+    temporary.write_bytes(sorted_lines(lines))
     os.replace(temporary, target)
     return target

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-DEFAULT_WARC_DIR = "data/warc"
+from swampcrawl.config import command_default
 
 
 def default_warc_dir() -> str:
-    """``SWAMPCRAWL_WARC_DIR`` from the environment, else the project settings, else data/warc."""
-    if os.environ.get("SWAMPCRAWL_WARC_DIR"):
-        return os.environ["SWAMPCRAWL_WARC_DIR"]
-    try:
-        from swampcrawl import settings
-    except ImportError:  # settings module not there (yet): the contract's default
-        return DEFAULT_WARC_DIR
-    return getattr(settings, "SWAMPCRAWL_WARC_DIR", None) or DEFAULT_WARC_DIR
+    """``SWAMPCRAWL_WARC_DIR`` from the environment, else the project settings (data/warc)."""
+    return command_default("SWAMPCRAWL_WARC_DIR")
+
+
+def default_db() -> str:
+    """``$SWAMPCRAWL_DB``, else the project settings (the contract's data/swamp.db)."""
+    return command_default("SWAMPCRAWL_DB")
 
 
 def _one_line(error: Exception) -> str:
@@ -108,11 +106,6 @@ def index(directory: str | None) -> None:
     except Exception as error:  # a corrupt WARC: say which, in one line
         raise click.ClickException(f"could not index {folder}: {_one_line(error)}") from error
     click.echo(f"wrote {path} ({len(read_index(folder))} lines)")
-
-
-def default_db() -> str:
-    """``$SWAMPCRAWL_DB``, else the contract's data/swamp.db."""
-    return os.environ.get("SWAMPCRAWL_DB") or "data/swamp.db"
 
 
 def _progress_bar(forced: bool):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from archive.warcrecord import Headers, http_header_block, status_line
+from archive.warcrecord import Headers, http1, http_header_block, status_line
 
 # Statuses and methods whose responses carry no body whatever Content-Length says.
 _BODYLESS_STATUSES = {204, 304}
@@ -33,8 +33,7 @@ def build_request_block(url: str, method: str, protocol: str, headers: Headers, 
     out += headers
     if body and "content-length" not in names:
         out.append(("Content-Length", str(len(body))))
-    proto = protocol if protocol.upper().startswith("HTTP/1.") else "HTTP/1.1"
-    head = http_header_block(f"{method} {path} {proto}", out)
+    head = http_header_block(f"{method} {path} {http1(protocol)}", out)
     return [head, body] if body else [head]
 
 

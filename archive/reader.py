@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 import re
@@ -17,6 +17,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
+from warcio.timeutils import iso_date_to_datetime, timestamp_to_datetime
 
 CAPTURE_TYPES = ("response", "revisit")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
@@ -41,7 +42,6 @@ class Capture:
     payload_digest: str | None = None
     source: str = ""  # the file given to the reader: the WARC itself, or the WACZ holding it
     resolved: bool = True  # False: a revisit whose original is not among the inputs
-    extra: dict = field(default_factory=dict)
 
     def header(self, name: str, default: str | None = None) -> str | None:
         name = name.lower()
@@ -56,7 +56,7 @@ class Capture:
 
 
 @dataclass(frozen=True)
-class _Source:
+class WarcSource:
     """A WARC to read: a path on disk, or a member of a WACZ (zip) file."""
 
     path: Path
@@ -84,7 +84,7 @@ class _Source:
             yield stream
 
 
-def list_sources(paths: Iterable[Path | str]) -> list[_Source]:
+def list_sources(paths: Iterable[Path | str]) -> list[WarcSource]:
     """The WARC files the inputs stand for (folders expanded, WACZ members listed)."""
     return list(_expand(paths))
 
@@ -95,25 +95,27 @@ def iter_captures(paths: Iterable[Path | str], on_error: Callable[[str], None] |
     A broken record raises, unless ``on_error`` is given: it is then told (one line) and
     reading resumes at the next readable record of the file.
     """
-    sources = list(_expand(paths))
-    originals: dict[str, tuple[_Source, int]] = {}
-    deferred: list[tuple[Capture, _Source]] = []
+    yield from iter_source_captures(list_sources(paths), on_error)
+
+
+def iter_source_captures(
+    sources: Iterable[WarcSource], on_error: Callable[[str], None] | None = None
+) -> Iterator[Capture]:
+    """``iter_captures`` of sources already listed (``list_sources``)."""
+    originals: dict[str, tuple[WarcSource, int]] = {}
+    deferred: list[Capture] = []
     for source in sources:
         for capture in _read_source(source, originals, on_error):
             if capture.revisit and not _resolve(capture, originals):
-                deferred.append((capture, source))  # its original may come in a later file
+                deferred.append(capture)  # its original may come in a later file
                 continue
             yield capture
-    yield from _finish_deferred(deferred, originals)
-
-
-def _finish_deferred(deferred: list[tuple[Capture, "_Source"]], originals: dict) -> Iterator[Capture]:
-    for capture, _source in deferred:
+    for capture in deferred:
         capture.resolved = _resolve(capture, originals)
         yield capture
 
 
-def _expand(paths: Iterable[Path | str]) -> Iterator[_Source]:
+def _expand(paths: Iterable[Path | str]) -> Iterator[WarcSource]:
     for given in paths:
         path = Path(given)
         if path.is_dir():
@@ -123,15 +125,15 @@ def _expand(paths: Iterable[Path | str]) -> Iterator[_Source]:
         elif path.suffix == ".wacz":
             with zipfile.ZipFile(path) as archive:
                 names = sorted(n for n in archive.namelist() if n.startswith("archive/") and n.endswith(WARC_SUFFIXES))
-            yield from (_Source(path, name) for name in names)
+            yield from (WarcSource(path, name) for name in names)
         elif path.exists():
-            yield _Source(path)
+            yield WarcSource(path)
         else:
             raise FileNotFoundError(f"no such file or folder: {path}")
 
 
 def _read_source(
-    source: _Source, originals: dict[str, tuple[_Source, int]], on_error: Callable[[str], None] | None
+    source: WarcSource, originals: dict[str, tuple[WarcSource, int]], on_error: Callable[[str], None] | None
 ) -> Iterator[Capture]:
     with source.open() as stream:
         for record, offset in _records(stream, source, on_error):
@@ -145,7 +147,7 @@ def _read_source(
             yield capture
 
 
-def _records(stream: BinaryIO, source: _Source, on_error: Callable[[str], None] | None) -> Iterator[tuple[ArcWarcRecord, int]]:
+def _records(stream: BinaryIO, source: WarcSource, on_error: Callable[[str], None] | None) -> Iterator[tuple[ArcWarcRecord, int]]:
     """(record, offset) pairs; past a broken record, on to the next one that reads (if on_error)."""
     resume: int | None = 0
     while resume is not None:
@@ -197,7 +199,7 @@ def _first_line(error: Exception) -> str:
     return re.sub(r"[^\x20-\x7e]", "?", line)[:160]  # damaged bytes are no text for a terminal
 
 
-def _capture_from(record: ArcWarcRecord, source: _Source, offset: int) -> Capture:
+def _capture_from(record: ArcWarcRecord, source: WarcSource, offset: int) -> Capture:
     headers = record.rec_headers
     http = record.http_headers
     return Capture(
@@ -223,7 +225,7 @@ def _decoded_body(record: ArcWarcRecord) -> bytes:
         return record.raw_stream.read()
 
 
-def _resolve(capture: Capture, originals: dict[str, tuple[_Source, int]]) -> bool:
+def _resolve(capture: Capture, originals: dict[str, tuple[WarcSource, int]]) -> bool:
     located = originals.get(capture.payload_digest or "")
     if located is None:
         return False
@@ -232,7 +234,7 @@ def _resolve(capture: Capture, originals: dict[str, tuple[_Source, int]]) -> boo
     return True
 
 
-def read_body_at(source: _Source, offset: int) -> bytes:
+def read_body_at(source: WarcSource, offset: int) -> bytes:
     """The decoded body of the record starting at ``offset``."""
     with source.open() as stream:
         stream.seek(offset)
@@ -242,10 +244,11 @@ def read_body_at(source: _Source, offset: int) -> bytes:
 
 
 def parse_warc_date(text: str) -> datetime:
-    text = text.strip().rstrip("Z")
-    for form in ("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y%m%d%H%M%S"):
-        try:
-            return datetime.strptime(text, form).replace(tzinfo=timezone.utc)
-        except ValueError:
-            continue
-    return datetime.fromtimestamp(0, timezone.utc)
+    """A WARC-Date (ISO 8601) or an ARC date (14 digits); the epoch when unreadable."""
+    text = text.strip()
+    try:
+        if text.isdigit():
+            return timestamp_to_datetime(text, tz_aware=True)
+        return iso_date_to_datetime(text, tz_aware=True)
+    except (ValueError, TypeError):
+        return datetime.fromtimestamp(0, timezone.utc)

@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.reader import Capture, iter_captures, list_sources
-from pipelines.rows import RowBuffer, capture_row, record_rows, response_rows
+from archive.reader import Capture, WarcSource, iter_source_captures, list_sources
+from pipelines.rows import RowBuffer, Rows, capture_row, record_rows, response_rows
 from spiders.provenance import with_provenance
 from swampcrawl.lock import CrawlLock
 from swampcrawl.pages import extract
@@ -109,7 +109,7 @@ class SiteRules:
 # -- reading ------------------------------------------------------------------------------
 
 
-def check_inputs(paths: Iterable[str | Path]) -> list[Any]:
+def check_inputs(paths: Iterable[str | Path]) -> list[WarcSource]:
     """The WARC files of the inputs, each checked to start with a WARC record."""
     try:
         sources = list_sources(paths)
@@ -127,7 +127,7 @@ def check_inputs(paths: Iterable[str | Path]) -> list[Any]:
     return sources
 
 
-def _starts_with_record(source: Any) -> bool:
+def _starts_with_record(source: WarcSource) -> bool:
     try:
         with source.open() as stream:
             record = next(iter(ArchiveIterator(stream)))
@@ -148,7 +148,7 @@ def page_record(capture: Capture, rules: UrlRules, exchange: ArchivedExchange) -
     return with_provenance(record, exchange)
 
 
-def capture_rows(capture: Capture, rules: UrlRules, run_id: int) -> list[tuple[str, dict[str, Any]]]:
+def capture_rows(capture: Capture, rules: UrlRules, run_id: int) -> Rows:
     """Every row one capture gives: its captures row, a removal, its page's records."""
     location = ArchivedLocation(capture.filename, capture.offset, capture.record_id, capture.captured_at)
     exchange = ArchivedExchange(capture.url, capture.status, {"warc": location})
@@ -167,12 +167,12 @@ class Spool:
         self.db.execute("CREATE TABLE spool (at TEXT, seq INTEGER, rows BLOB)")
         self.count = 0
 
-    def add(self, at: datetime, rows: list[tuple[str, dict[str, Any]]]) -> None:
+    def add(self, at: datetime, rows: Rows) -> None:
         self.count += 1
         moment = at.strftime("%Y-%m-%dT%H:%M:%S.%f")
         self.db.execute("INSERT INTO spool VALUES (?, ?, ?)", (moment, self.count, pickle.dumps(rows)))
 
-    def in_date_order(self) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    def in_date_order(self) -> Iterator[Rows]:
         for (blob,) in self.db.execute("SELECT rows FROM spool ORDER BY at, seq"):
             yield pickle.loads(blob)  # noqa: S301 (our own rows, written just above)
 
@@ -180,12 +180,12 @@ class Spool:
         self.db.close()
 
 
-def read_into(spool: Spool, sources: list[Any], sites: SiteRules, run_id: int, summary: ReparseSummary,
-              progress: Any) -> None:
+def read_into(spool: Spool, sources: list[WarcSource], sites: SiteRules, run_id: int,
+              summary: ReparseSummary, progress: Any) -> None:
     """Read every capture of the sources, extract its page and spool its rows."""
     starts, done = _progress_starts(sources), 0
     seen: set[str] = set()
-    for capture in iter_captures([s.path for s in _distinct_paths(sources)], on_error=summary.errors.append):
+    for capture in iter_source_captures(sources, on_error=summary.errors.append):
         position = starts.get((capture.source, capture.filename), 0) + capture.offset
         progress.update(max(0, position - done))
         done = max(done, position)
@@ -212,12 +212,7 @@ def spool_capture(spool: Spool, capture: Capture, sites: SiteRules, run_id: int,
     spool.add(capture.captured_at, rows)
 
 
-def _distinct_paths(sources: list[Any]) -> list[Any]:
-    """One entry per input file (the members of a WACZ are read from it together)."""
-    return list({str(source.path): source for source in sources}.values())
-
-
-def _progress_starts(sources: list[Any]) -> dict[tuple[str, str], int]:
+def _progress_starts(sources: list[WarcSource]) -> dict[tuple[str, str], int]:
     starts, total = {}, 0
     for source in sources:
         starts[(str(source.path), source.filename)] = total

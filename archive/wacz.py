@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from archive import cdxj
 from archive.reader import Capture, iter_captures
+from archive.warcrecord import utc_now
 from archive.writer import _software_version
 
 WACZ_VERSION = "1.1.1"
@@ -69,8 +70,7 @@ def write_wacz(directory: Path | str, output: Path | str, title_for: TitleCallba
     warcs = [p for p in cdxj.warc_files(directory) if p.name.endswith(".warc.gz")]
     if not warcs:
         raise FileNotFoundError(f"no .warc.gz files in {directory}")
-    lines = [line for path in warcs for line in cdxj.index_warc(path)]
-    index = b"".join(line + b"\n" for line in sorted(line.encode("utf-8") for line in lines))
+    index = cdxj.sorted_lines(line for path in warcs for line in cdxj.index_warc(path))
     pages = _pages_jsonl(page_entries(directory, title_for, page_filter))
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
@@ -78,16 +78,12 @@ def write_wacz(directory: Path | str, output: Path | str, title_for: TitleCallba
         resources = [_store_file(archive, path, "archive/" + path.name) for path in warcs]
         resources.append(_store_bytes(archive, "indexes/index.cdx", index))
         resources.append(_store_bytes(archive, "pages/pages.jsonl", pages))
-        package = _datapackage(resources, (clock or _now)())
+        package = _datapackage(resources, (clock or utc_now)())
         _store_bytes(archive, "datapackage.json", package)
         digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package).hexdigest()}
         _store_bytes(archive, "datapackage-digest.json", json.dumps(digest, indent=2).encode("utf-8"))
     partial.replace(output)
     return output
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _pages_jsonl(entries: Iterable[dict]) -> bytes:
@@ -114,7 +110,7 @@ def _chunks(stream) -> Iterator[bytes]:
 
 
 def _store_bytes(archive: zipfile.ZipFile, name: str, data: bytes) -> dict:
-    archive.writestr(zipfile.ZipInfo(name, date_time=_now().timetuple()[:6]), data, compress_type=zipfile.ZIP_STORED)
+    archive.writestr(zipfile.ZipInfo(name, date_time=utc_now().timetuple()[:6]), data, compress_type=zipfile.ZIP_STORED)
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     return {"name": Path(name).name, "path": name, "hash": digest, "bytes": len(data)}
 

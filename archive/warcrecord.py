@@ -16,6 +16,8 @@ import zlib
 from datetime import datetime, timezone
 from http import HTTPStatus
 
+from warcio.timeutils import datetime_to_iso_date, datetime_to_timestamp
+
 WARC_VERSION = "WARC/1.1"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 RESPONSE_CONTENT_TYPE = "application/http;msgtype=response"
@@ -45,18 +47,17 @@ def as_utc(moment: datetime) -> datetime:
 
 def warc_date(moment: datetime) -> str:
     """ISO 8601 UTC; microseconds only when the moment has them (WARC/1.1 allows both)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime_to_iso_date(_naive_utc(moment), use_micros=True)
 
 
 def timestamp14(moment: datetime) -> str:
     """The 14-digit form used in file names and CDXJ lines."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y%m%d%H%M%S")
+    return datetime_to_timestamp(_naive_utc(moment))
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    # warcio's formatters take naive UTC datetimes; a naive one is taken to be UTC already.
+    return as_utc(moment).replace(tzinfo=None)
 
 
 def new_record_id() -> str:
@@ -67,15 +68,18 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def http1(protocol: str) -> str:
+    """The protocol as archived: pywb and ReplayWeb.page read only HTTP/1.x (h2 becomes 1.1)."""
+    return protocol if protocol.upper().startswith("HTTP/1.") else "HTTP/1.1"
+
+
 def status_line(protocol: str, status: int) -> str:
-    """A real HTTP/1.x status line: pywb and ReplayWeb.page refuse others (h2 included)."""
-    if not protocol.upper().startswith("HTTP/1."):
-        protocol = "HTTP/1.1"
+    """A real HTTP/1.x status line, with the standard reason phrase."""
     try:
         reason = HTTPStatus(status).phrase
     except ValueError:
         reason = "Unknown"
-    return f"{protocol} {status} {reason}"
+    return f"{http1(protocol)} {status} {reason}"
 
 
 def _clean(value: str) -> str:

@@ -170,10 +170,6 @@ class WarcWriter:
         self._roll_if_full()
         return RecordLocation(self._name, offset, len(record), record_id, False, None, date)
 
-    def flush(self) -> None:
-        if self._handle:
-            self._handle.flush()
-
     def close(self) -> None:
         """Seal the current file (rename without ``.open``) and commit the digest index."""
         try:
@@ -240,20 +236,19 @@ class WarcWriter:
     def _append(self, *records: bytes) -> int:
         """Write records back to back; return the offset of the last one."""
         handle = self._handle or self._open_file()
-        start = offset = handle.tell()
+        start = handle.tell()
         try:
-            for record in records[:-1]:
+            for record in records:
                 handle.write(record)
-                offset += len(record)
-            handle.write(records[-1])
             handle.flush()  # a kill now loses at most the record being written
         except OSError:
             # Disk full or the like: cut the partial records off so later ones stay readable.
             handle.seek(start)
             handle.truncate()
             raise
-        self.bytes_written += sum(len(record) for record in records)
-        return offset
+        end = handle.tell()
+        self.bytes_written += end - start
+        return end - len(records[-1])
 
     def _open_file(self) -> BinaryIO:
         stamp = timestamp14(self.clock())

@@ -31,7 +31,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from replica_process import ReplicaProcess  # noqa: E402 (tests/ is not a package)
 
-BIN = Path(sys.executable).parent
 AIM = 1.10
 
 # The crawler, launched through this code: it times (process CPU) everything the capture does

@@ -29,21 +29,10 @@ CAPTURE_KINDS = {
 
 
 def record_row(record: Story | Creator | Community) -> dict[str, Any]:
+    """A record's columns; its ``errors`` are stored as ``extraction_errors``."""
     row = record.model_dump(mode="json")
     row["extraction_errors"] = row.pop("errors", [])
     return row
-
-
-def story_row(story: Story) -> dict[str, Any]:
-    return record_row(story)
-
-
-def creator_row(creator: Creator) -> dict[str, Any]:
-    return record_row(creator)
-
-
-def community_row(community: Community) -> dict[str, Any]:
-    return record_row(community)
 
 
 def minimal_rows(story: Story, rules: UrlRules) -> list[tuple[str, dict[str, Any]]]:
@@ -76,11 +65,11 @@ def capture_row(response: Any, request: Any, rules: UrlRules, run_id: int | None
 def record_rows(record: Any, rules: UrlRules) -> Rows:
     """The rows one extracted record gives (a story also names its creator and community)."""
     if isinstance(record, Story):
-        return [("stories", story_row(record)), *minimal_rows(record, rules)]
+        return [("stories", record_row(record)), *minimal_rows(record, rules)]
     if isinstance(record, Creator):
-        return [("creators", creator_row(record))]
+        return [("creators", record_row(record))]
     if isinstance(record, Community):
-        return [("communities", community_row(record))]
+        return [("communities", record_row(record))]
     return []
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from swampcrawl.config import parse_base_url
 from swampcrawl.lock import CrawlLock
 from swampcrawl.store import Store
 from swampcrawl.urls import UrlRules
@@ -32,7 +33,7 @@ class StorePipeline:
             raise NotConfigured("SWAMPCRAWL_DB is empty")
         self.batch = settings.getint("SWAMPCRAWL_STORE_BATCH")
         self.lock = None if settings.getbool("SWAMPCRAWL_LOCK_HELD") else CrawlLock(self.db_path)
-        self.rules = UrlRules(str(settings.get("SWAMPCRAWL_BASE_URL")).rstrip("/"))
+        self.rules = UrlRules(parse_base_url(settings.get("SWAMPCRAWL_BASE_URL")))  # as the spiders read it
         self.store: Store | None = None
         self.buffer: RowBuffer | None = None
         self.run_id: int | None = None

@@ -10,6 +10,7 @@ output.json files are today's extraction: review them (git diff) before committi
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import subprocess
@@ -26,6 +27,7 @@ from replica_process import ReplicaProcess, swampcrawl_script  # noqa: E402
 NEXT_DATA = re.compile(rb'<script id="__NEXT_DATA__" type="application/json">(.*?)</script>', re.S)
 
 
+@functools.cache  # story pages are fetched to find the variants, then saved
 def fetch(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as response:
         return response.read()

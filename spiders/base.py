@@ -24,7 +24,6 @@ from swampcrawl.urls import PageKind, UrlRules
 from spiders.provenance import captured_at, with_provenance
 
 LISTING_KINDS = frozenset({PageKind.COMMUNITY_LISTING, PageKind.TAG_LISTING, PageKind.GLOBAL_LISTING})
-STORY_KINDS = frozenset({PageKind.STORY, PageKind.RESOURCES_STORY})
 
 # Settings lifted when the base URL is a loopback address (the replica):
 # politeness protects a real site, not a server on this machine.
@@ -136,6 +135,8 @@ class VocalSpider(scrapy.Spider):
         are reached only through next_page, which knows when to stop."""
         for group in (links.story_urls, links.creator_urls, links.community_urls, links.tag_urls, links.listing_urls):
             for url in group:
+                if url in self.scheduled:  # most links of a page: the cheapest test first
+                    continue
                 if self.rules.classify(url) in self.follow_kinds and not is_later_page(url):
                     yield url
 

@@ -17,9 +17,9 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
 from swampcrawl.store import Store
-from swampcrawl.urls import PageKind
+from swampcrawl.urls import STORY_KINDS, PageKind
 
-from spiders.base import LISTING_KINDS, STORY_KINDS, VocalSpider
+from spiders.base import LISTING_KINDS, VocalSpider
 
 
 class StoriesSpider(VocalSpider):

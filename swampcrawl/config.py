@@ -12,6 +12,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 
+def command_default(name: str) -> str:
+    """A path setting for the commands that run without Scrapy (summary, reparse, wacz,
+    archive): ``$NAME`` when set, else the project settings' value."""
+    from swampcrawl import settings
+
+    return os.environ.get(name) or str(getattr(settings, name))
+
+
 class SettingsError(ValueError):
     """A swampcrawl setting or spider argument that cannot be used."""
 

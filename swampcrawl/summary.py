@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 import sqlite_utils
 
+from swampcrawl.config import command_default
 from swampcrawl.store.schema import TABLES
 
 SAMPLE_QUERY = """
@@ -84,10 +84,10 @@ def print_summary(summary: dict[str, Any]) -> None:
 
 @click.command()
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=lambda: os.environ.get("SWAMPCRAWL_DB", "data/swamp.db"), show_default="$SWAMPCRAWL_DB or data/swamp.db",
+              default=lambda: command_default("SWAMPCRAWL_DB"), show_default="$SWAMPCRAWL_DB or data/swamp.db",
               help="The SQLite database.")
 @click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=lambda: os.environ.get("SWAMPCRAWL_WARC_DIR", "data/warc"), show_default="$SWAMPCRAWL_WARC_DIR or data/warc",
+              default=lambda: command_default("SWAMPCRAWL_WARC_DIR"), show_default="$SWAMPCRAWL_WARC_DIR or data/warc",
               help="The folder of WARC files.")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def summary(db_path: Path, warc_dir: Path, as_json: bool) -> None:

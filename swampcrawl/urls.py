@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from itertools import pairwise
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
 # Mirror sites and the communities' old domains re-serve Vocal pages: not Vocal.
@@ -61,6 +62,11 @@ def path_segments(path: str) -> list[str]:
     return [seg for seg in path.split("/") if seg]
 
 
+def url_segments(url: str) -> list[str]:
+    """The path segments of an absolute URL, its query left out, still percent-encoded."""
+    return path_segments(url.split("?")[0].split("://", 1)[-1])[1:]
+
+
 def _reserved(segment: str) -> bool:
     return segment.lower() in RESERVED_SEGMENTS or segment.lower().startswith("sitemap") or "." in segment
 
@@ -102,7 +108,7 @@ def _loops(segments: list[str]) -> bool:
 
     A tag named like its community (``/horror/tag/horror``) is no loop.
     """
-    pairs = list(zip(segments, segments[1:]))
+    pairs = list(pairwise(segments))
     return any(a == b for a, b in pairs) or len(set(pairs)) < len(pairs)
 
 

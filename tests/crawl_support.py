@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections import Counter
 from typing import Any
 
 import sqlite_utils
@@ -48,6 +49,19 @@ def load_truth(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def story_mismatches(story: dict[str, Any], row: dict[str, Any], tags: Counter) -> list[tuple]:
+    """Fields of a ground-truth story that its row does not hold (every field is compared)."""
+    found = []
+    for field, value in story.items():
+        if field == "path":
+            continue
+        if field == "tags":
+            got, value = sorted(slug for (url, slug) in tags if url == row["url"]), sorted(t["slug"] for t in value)
+        else:
+            got, value = row[field], int(value) if isinstance(value, bool) else value
+        if got != value:
+            found.append((story["path"], field, value, got))
+    return found
 
 
 def crawl(spider: str, base_url: str, data: Path, spargs: dict[str, str] | None = None, **overrides: Any):

@@ -8,7 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from scrapy.utils.test import get_crawler
 
+from archive.capture import WarcCapture
 from archive_support import BIN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,9 +27,16 @@ def test_command_documented_with_an_example(command):
 
 @pytest.mark.parametrize("setting", ["SWAMPCRAWL_WARC_DIR", "SWAMPCRAWL_WARC_PREFIX", "SWAMPCRAWL_WARC_MAX_SIZE",
                                      "SWAMPCRAWL_WARC_GZIP_LEVEL"])
-def test_setting_documented_and_read(setting):
+def test_setting_documented_and_read(setting, tmp_path):
     assert setting in DOC
     assert setting in (ROOT / "archive" / "capture.py").read_text()
+    values = {"SWAMPCRAWL_WARC_DIR": tmp_path / "warc", "SWAMPCRAWL_WARC_PREFIX": "docs",
+              "SWAMPCRAWL_WARC_MAX_SIZE": 12345, "SWAMPCRAWL_WARC_GZIP_LEVEL": 7}
+    writer = WarcCapture.from_crawler(get_crawler(settings_dict=values)).writer
+    read = {"SWAMPCRAWL_WARC_DIR": writer.directory, "SWAMPCRAWL_WARC_PREFIX": writer.prefix,
+            "SWAMPCRAWL_WARC_MAX_SIZE": writer.max_size, "SWAMPCRAWL_WARC_GZIP_LEVEL": writer.gzip_level}
+    writer.close()
+    assert read[setting] == values[setting]  # the extension builds its writer from the setting
 
 
 def test_corrupt_warc_gives_one_line_error(tmp_path):

@@ -39,7 +39,9 @@ def test_extract_listing_pages_print_their_links():
     meta = json.loads((case / "meta.json").read_text())
     result = run("extract", str(case / "body.html"), "--url", meta["url"])
     assert result.exit_code == 0
-    assert json.loads(result.output)["kind"] == "global_listing"
+    listing = json.loads(result.output)
+    assert listing["kind"] == "global_listing" and listing["story_urls"]
+    assert listing == json.loads((case / "output.json").read_text())
 
 
 def test_bad_arguments_give_one_clear_line(tmp_path):

@@ -36,6 +36,13 @@ def test_next_page_without_rel_next():
     assert extract_links(body, BASE + "/latest-stories?page=3", BASE).next_page_url is None
 
 
+def test_refused_page_url_with_a_bad_page_number():
+    # The URL is refused (an unknown parameter), so its page number is read as given.
+    listing = extract_links('<a href="?page=2">2</a>', BASE + "/latest-stories?page=abc&sort=new", BASE)
+    assert listing.url == BASE + "/latest-stories?page=abc&sort=new"
+    assert listing.next_page_url == BASE + "/latest-stories?page=2"
+
+
 def test_empty_page_has_no_links():
     listing = extract_links(b"", BASE + "/", BASE)
     assert listing.story_urls == [] and listing.next_page_url is None and listing.kind == "other"

@@ -75,7 +75,15 @@ def test_garbage_never_raises(body):
 
 def test_naive_capture_time_is_utc():
     story = extract(page(BYLINE + "<p>x</p>"), URL, datetime(2026, 11, 24, 9, 30))
-    assert story.published_at.tzinfo is not None
+    assert story.published_at == extract(page(BYLINE + "<p>x</p>"), URL, NOW).published_at
+    assert story.published_at == datetime(2026, 10, 17, 21, 30, tzinfo=UTC)
+
+
+def test_unparseable_link_in_the_body_is_dropped():
+    body = '<div><p>Before <a href="http://[oops">a link</a> after.</p><p>Two.</p></div>'
+    story = extract(page(BYLINE + body), URL, NOW)
+    assert story.body_text == "Before a link after.\n\nTwo."
+    assert story.body_html == "<p>Before a link after.</p><p>Two.</p>"
 
 
 def test_canonical_url_drops_query_and_trailing_dot():

@@ -23,7 +23,8 @@ from archive_support import read_records
 from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
 from replica_process import ReplicaProcess
 from swampcrawl.replica.site import build_site
-from test_archive_crawl import rows_by_key, story_mismatches
+from crawl_support import story_mismatches
+from test_archive_crawl import rows_by_key
 
 SWAMPCRAWL = Path(sys.executable).parent / "swampcrawl"
 SITE = "http://127.0.0.1:8000"

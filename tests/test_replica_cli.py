@@ -62,6 +62,10 @@ def test_export_writes_every_page(tmp_path):
     for story in truth["stories"]:
         assert (site / file_for(story["path"])).read_bytes().count(b"__NEXT_DATA__") == 1
     assert len(manifest) > len(truth["stories"])
+    for line in manifest:
+        url, file, status, _ = line.split("\t")
+        assert status == "200" and (site / file).is_file() and file == file_for(url), line
+    assert (site / "404.html").is_file()
 
 
 def test_help_documents_every_option():

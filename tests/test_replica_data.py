@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -103,7 +104,8 @@ def test_creator_page_apollo_state(replica):
     assert posts
     for post in posts.values():
         site = state[post["vocalSite"]["__ref"]]
-        assert f"/{post['slug']}" in "".join(creator["story_paths"]) and site["slug"] and site["name"]
+        assert any(path.endswith(f"/{post['slug']}") for path in creator["story_paths"]), post["slug"]
+        assert site["slug"] and site["name"] and post["author"] == {"__ref": f"User:{user['id']}"}
     html = reply.text
     joined = datetime.strptime(creator["joined"], "%Y-%m").strftime("Joined %B %Y")
     for text in (joined, f"{creator['story_count']} stories", "Bio", f"Stories ({creator['story_count']})"):
@@ -126,3 +128,8 @@ def test_community_page_counts_and_links(replica):
 def test_avatars_with_and_without_photo(replica):
     avatars = [c["avatar_url"] for c in replica.truth["creators"]]
     assert None in avatars and any(avatars)
+    with_photo = next(c for c in replica.truth["creators"] if c["avatar_url"])
+    assert f'src="{with_photo["avatar_url"]}"' in get(replica.base_url, with_photo["path"]).text
+    without = next(c for c in replica.truth["creators"] if not c["avatar_url"])
+    initials = "".join(part[0] for part in without["name"].split()[:2]).upper()
+    assert re.search(f'class="[^"]*-Initials[^"]*">{initials}</div>', get(replica.base_url, without["path"]).text)

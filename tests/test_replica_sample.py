@@ -54,7 +54,9 @@ def test_every_story_page_follows_section_four(replica):
     for story in replica.truth["stories"]:
         lines = visible_lines(get(replica.base_url, story["path"]).text)
         expected = [story["title"], story["subtitle"], f"By {story['author_name']}"]
-        expected += [line for line in lines if line.startswith("Published ")][:1]
+        published = [line for line in lines if line.startswith("Published ")]
+        assert len(published) == 1 and published[0].endswith(" ago"), story["path"]
+        expected += published
         expected += [f"{story['reading_minutes']} min read"]
         expected += [tag["name"] for tag in story["tags"]][:1]
         expected += ["About the Creator", "Reader insights", "Comments", lines[-1]]

@@ -82,6 +82,11 @@ def test_nothing_executable_survives():
     assert body.html == "<p>&lt;script&gt;alert(1)&lt;/script&gt;click</p>"
 
 
+def test_unparseable_href_is_dropped():
+    body = render(doc(block("paragraph", link("http://[oops", text("click")))))
+    assert body.html == "<p>click</p>" and body.text == "click"
+
+
 @pytest.mark.parametrize("bad", ["{not json", "[]", '{"object": "document"}', 42, None])
 def test_bad_documents_raise_slate_error(bad):
     with pytest.raises(SlateError):

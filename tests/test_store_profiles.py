@@ -29,14 +29,18 @@ def test_creator_row_and_provenance(store: Store) -> None:
         "swampcrawl-1.warc.gz", 5, "<urn:uuid:c1>",
     )  # fmt: skip
     assert "stories" not in row
+    assert list(store.db["creator_stories"].rows) == [
+        {"creator_slug": "ada", "story_url": f"{BASE}/fiction/story-1", "captured_at": "2026-11-24T09:30:00Z"}
+    ]
 
 
 def test_upserting_creators_twice_gives_the_same_rows(store: Store) -> None:
     rows = [creator_row("ada"), creator_row("bob", name="Bob")]
     store.upsert_creators(rows)
-    before = list(store.db["creators"].rows)
+    before = {t: list(store.db[t].rows) for t in ("creators", "creator_stories")}
     store.upsert_creators(rows)
-    assert list(store.db["creators"].rows) == before
+    assert {t: list(store.db[t].rows) for t in before} == before
+    assert store.counts()["creator_stories"] == 2
 
 
 def test_a_later_page_does_not_erase_the_profile(store: Store) -> None:
@@ -58,6 +62,18 @@ def test_first_seen_kept_and_older_capture_changes_only_first_seen(store: Store)
     )  # fmt: skip
 
 
+def test_creator_stories_keep_the_latest_listing(store: Store) -> None:
+    story = f"{BASE}/fiction/story-1"
+    store.upsert_creators([creator_row(captured_at="2026-11-25T00:00:00Z")])
+    store.upsert_creators([creator_row(captured_at="2026-11-20T00:00:00Z")])  # reparsed late
+    assert store.db["creator_stories"].get(("ada", story))["captured_at"] == "2026-11-25T00:00:00Z"
+    store.upsert_creators([creator_row(captured_at="2026-11-26T00:00:00Z", stories=[story, f"{story}-b"])])
+    assert list(store.db.query("SELECT story_url, captured_at FROM creator_stories ORDER BY 1")) == [
+        {"story_url": story, "captured_at": "2026-11-26T00:00:00Z"},
+        {"story_url": f"{story}-b", "captured_at": "2026-11-26T00:00:00Z"},
+    ]
+
+
 def test_same_creator_twice_in_one_batch(store: Store) -> None:
     store.upsert_creators([creator_row(), creator_row(story_count=20, captured_at="2026-11-25T00:00:00Z")])
     row = creator(store, "ada")
@@ -68,8 +84,12 @@ def test_same_creator_twice_in_one_batch(store: Store) -> None:
 def test_slug_taken_from_the_url_when_missing(store: Store) -> None:
     store.upsert_communities([community_row(slug=None, url=f"{BASE}/poets")])
     assert store.db["communities"].get("poets")["url"] == f"{BASE}/poets"
-    with pytest.raises(StoreError, match="needs a slug or a url"):
+    with pytest.raises(StoreError, match="a creator row needs a slug or a url"):
         store.upsert_creators([creator_row(slug=None, url=None)])
+    with pytest.raises(StoreError, match="a community row needs a slug or a url"):
+        store.upsert_communities([community_row(slug=None, url=None)])
+    with pytest.raises(StoreError, match="a creator row needs a slug or a url"):
+        store.upsert_creators([creator_row(slug=None, url=BASE)])  # the host is not a slug
 
 
 def test_communities(store: Store) -> None:

@@ -34,6 +34,7 @@ def test_creates_folder_and_every_contract_column(tmp_path: Path) -> None:
             assert PROVENANCE <= set(store.db[table].columns_dict), table
         assert store.db["stories"].detect_fts() == "stories_fts"
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
 
 
 def test_indexes_for_the_usual_questions(tmp_path: Path) -> None:
@@ -43,12 +44,14 @@ def test_indexes_for_the_usual_questions(tmp_path: Path) -> None:
             for table in ("stories", "story_tags", "captures")
             for index in store.db[table].indexes
         }
+        unique_id = [index.unique for index in store.db["stories"].indexes if index.columns == ["id"]]
     for wanted in [
         ("stories", ("community",)), ("stories", ("author",)), ("stories", ("published_at",)),
         ("stories", ("id",)), ("story_tags", ("tag_slug",)), ("captures", ("url",)),
         ("captures", ("run_id",)),
     ]:  # fmt: skip
         assert wanted in indexed
+    assert unique_id == [1]  # at most one row per platform id: a renamed story moves
 
 
 def test_migrations_are_idempotent(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,12 @@ def test_removed_is_set_by_404_and_cleared_when_seen_again(store: Store) -> None
     assert store.story(url)["removed_at"] == "2026-11-25T00:00:00Z"
     store.upsert_stories([story_row(1, captured_at="2026-11-26T00:00:00Z")])
     assert store.story(url)["removed_at"] is None
+    # A 404 older than the last capture (archives reparsed out of order) is not recorded.
+    assert store.mark_removed([url], "2026-11-25T12:00:00Z") == 0
+    # The first 404 is kept.
+    assert store.mark_removed([url], "2026-11-27T00:00:00Z") == 1
+    assert store.mark_removed([url], "2026-11-28T00:00:00Z") == 0
+    assert store.story(url)["removed_at"] == "2026-11-27T00:00:00Z"
 
 
 def test_a_batch_of_1000_rows_is_one_transaction(store: Store) -> None:
@@ -156,7 +163,7 @@ def test_a_failing_batch_writes_nothing(store: Store) -> None:
     old = f"{BASE}/fiction/story-1"
     store.upsert_stories([story_row(1)])
     renamed = story_row(1, url=f"{BASE}/fiction/renamed", captured_at="2026-11-25T00:00:00Z")
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.ProgrammingError, match="binding parameter"):
         store.upsert_stories([renamed, story_row(2, like_count=object())])
     assert [r["url"] for r in all_rows(store, "stories")] == [old]
     assert store.counts()["story_tags"] == 2 and store.counts()["story_versions"] == 1

@@ -36,6 +36,10 @@ def test_summary_for_people_names_tables_and_the_query(tmp_path):
     result = CliRunner().invoke(main, ["summary", "--db", str(tmp_path / "swamp.db")])
     assert result.exit_code == 0
     assert "stories" in result.output and "3 rows" in result.output and "select community" in result.output
+    lines = [line.split() for line in result.output.splitlines()]
+    assert ["stories", "3", "rows"] in lines and ["crawl_runs", "1", "rows"] in lines
+    assert any(line[:3] == ["#1", "stories", "finished"] and "7 responses," in " ".join(line) for line in lines)
+    assert [line[:3] for line in lines if line[2:3] == ["stories"]] == [["fiction", "2", "stories"], ["poets", "1", "stories"]]
 
 
 def test_summary_without_a_database_is_one_line(tmp_path):

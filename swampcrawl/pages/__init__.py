@@ -8,14 +8,15 @@ page also yields its links (``extract_links``).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from swampcrawl.pages.community import CommunityPage
 from swampcrawl.pages.creator import CreatorPage
 from swampcrawl.pages.document import PageDocument
 from swampcrawl.pages.links import extract_links, links_from_root, rules_for
 from swampcrawl.pages.story import StoryPage
-from swampcrawl.records import Community, Creator, Listing, Story
-from swampcrawl.urls import PageKind
+from swampcrawl.records import Community, Creator, Listing, Story, as_utc
+from swampcrawl.urls import PageKind, UrlRules
 
 PAGE_OBJECTS = {
     PageKind.STORY: StoryPage,
@@ -23,6 +24,7 @@ PAGE_OBJECTS = {
     PageKind.CREATOR: CreatorPage,
     PageKind.COMMUNITY: CommunityPage,
 }
+PageObject = StoryPage | CreatorPage | CommunityPage
 
 
 def extract(
@@ -33,16 +35,11 @@ def extract(
     ``base_url`` defaults to the URL's own scheme and host, so a page saved from any
     host (a replica on 127.0.0.1 included) extracts as itself.
     """
-    captured_at = captured_at or datetime.now(UTC)
-    if captured_at.tzinfo is None:
-        captured_at = captured_at.replace(tzinfo=UTC)
-    rules = rules_for(base_url or _site_of(url))
-    normal = rules.normalize(url) or url
-    page_object = PAGE_OBJECTS.get(rules.classify(normal))
+    rules, normal, page_object = _route(url, base_url or _site_of(url))
     doc = PageDocument(body)
     if page_object is None:
         return links_from_root(doc.root, normal, rules)
-    return page_object(doc, normal, captured_at, rules).to_record()
+    return page_object(doc, normal, as_utc(captured_at or datetime.now(UTC)), rules).to_record()
 
 
 def read_page(
@@ -53,21 +50,22 @@ def read_page(
     What a crawler calls on every page: parsing twice (``extract`` then
     ``extract_links``) costs a third of the extraction time again.
     """
-    rules = rules_for(base_url)
-    normal = rules.normalize(url) or url
+    rules, normal, page_object = _route(url, base_url)
     doc = PageDocument(body)
     links = links_from_root(doc.root, normal, rules)
-    page_object = PAGE_OBJECTS.get(rules.classify(normal)) if want_record else None
-    if page_object is None:
+    if page_object is None or not want_record:
         return None, links
-    if captured_at.tzinfo is None:
-        captured_at = captured_at.replace(tzinfo=UTC)
-    return page_object(doc, normal, captured_at, rules).to_record(), links
+    return page_object(doc, normal, as_utc(captured_at), rules).to_record(), links
+
+
+def _route(url: str, base_url: str) -> tuple[UrlRules, str, type[PageObject] | None]:
+    """The site's rules, the page's normal URL and its page object (None: a listing or other)."""
+    rules = rules_for(base_url)
+    normal = rules.normalize(url) or url
+    return rules, normal, PAGE_OBJECTS.get(rules.classify(normal))
 
 
 def _site_of(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 

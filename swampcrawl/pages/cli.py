@@ -31,10 +31,6 @@ def _check_url(url: str) -> None:
         raise click.BadParameter(f"not an http(s) URL: {url!r}") from None
 
 
-def _nothing_extracted(record) -> bool:
-    return getattr(record, "source", None) is Source.NONE
-
-
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--url", required=True, help="The page's URL: it tells the page kind.")
@@ -52,7 +48,7 @@ def extract(file: Path, url: str, captured_at: str | None, base_url: str | None)
     _check_url(url)
     record = extract_page(file.read_bytes(), url, _parse_time(captured_at), base_url)
     click.echo(json.dumps(record.page_dump(), ensure_ascii=False))
-    if _nothing_extracted(record):
+    if record.source is Source.NONE:
         sys.exit(1)
 
 
@@ -76,8 +72,7 @@ def fixture(file: Path, url: str, captured_at: str, kind_dir: Path, name: str) -
     when = _parse_time(captured_at)
     body = file.read_bytes()
     record = extract_page(body, url, when)
-    kind = "listing" if record.__class__.__name__ == "Listing" else record.__class__.__name__.lower()
-    folder = kind_dir / kind / name
+    folder = kind_dir / type(record).__name__.lower() / name  # story, creator, community, listing
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "body.html").write_bytes(body)
     meta = {"url": url, "captured_at": format_utc(when)}

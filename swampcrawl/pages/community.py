@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from swampcrawl.pages import visible
 from swampcrawl.pages.document import PageDocument, clean, text_of
 from swampcrawl.records import Community, Source
-from swampcrawl.urls import UrlRules, path_segments
+from swampcrawl.urls import UrlRules, url_segments
 
 STORIES = re.compile(r"\bStories\s*[-–—:·]?\s*(\d[\d,]*)")
 CREATORS = re.compile(r"\bCreators\s*[-–—:·]?\s*(\d[\d,]*)")
@@ -26,7 +26,7 @@ COUNT_KEYS = {
 class CommunityPage:
     def __init__(self, doc: PageDocument, url: str, captured_at: datetime, rules: UrlRules) -> None:
         self.doc, self.url, self.captured_at, self.rules = doc, url, captured_at, rules
-        segments = path_segments(url.split("?")[0].split("://", 1)[-1])[1:]
+        segments = url_segments(url)
         self.slug = unquote(segments[0]) if segments else None
 
     def to_record(self) -> Community:
@@ -68,7 +68,7 @@ class CommunityPage:
             if following and not following[0].xpath(".//h2|.//h3|.//a"):
                 text = clean(visible.block_text(following[0]))
                 fields["description"] = text if text and text != "Stats" else None
-        text = clean(" ".join(body.xpath("//text()[not(ancestor::script) and not(ancestor::style)]")))
+        text = self.doc.text
         if match := STORIES.search(text):
             fields["story_count"] = int(match.group(1).replace(",", ""))
         if match := CREATORS.search(text):

@@ -15,7 +15,7 @@ from swampcrawl.pages import visible
 from swampcrawl.pages.dates import parse_timestamp
 from swampcrawl.pages.document import PageDocument, clean, text_of
 from swampcrawl.records import Creator, Source
-from swampcrawl.urls import STORY_KINDS, UrlRules, path_segments
+from swampcrawl.urls import STORY_KINDS, UrlRules, url_segments
 
 JOINED = re.compile(r"\bJoined\s+([A-Z][a-z]+)\s+(\d{4})")
 STORY_COUNT = re.compile(r"\b(\d[\d,]*)\s+stor(?:y|ies)\b|\bStories\s*\((\d[\d,]*)\)", re.IGNORECASE)
@@ -35,7 +35,7 @@ def resolve(value: object, state: dict, depth: int = 0) -> object:
 class CreatorPage:
     def __init__(self, doc: PageDocument, url: str, captured_at: datetime, rules: UrlRules) -> None:
         self.doc, self.url, self.captured_at, self.rules = doc, url, captured_at, rules
-        segments = path_segments(url.split("?")[0].split("://", 1)[-1])[1:]
+        segments = url_segments(url)
         self.slug = unquote(segments[1]) if len(segments) > 1 else None
 
     def to_record(self) -> Creator:
@@ -102,7 +102,7 @@ class CreatorPage:
     def from_visible_text(self) -> dict:
         body = self.doc.body
         h1s = body.xpath("//h1")
-        text = clean(" ".join(body.xpath("//text()[not(ancestor::script) and not(ancestor::style)]")))
+        text = self.doc.text
         name = clean(visible.block_text(h1s[0])) if h1s else None
         fields: dict = {"name": name or None}
         if (match := JOINED.search(text)) and match.group(1).lower() in MONTHS:

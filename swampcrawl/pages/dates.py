@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from swampcrawl.records import as_utc
+
 MINUTE = 60.0
 HOUR = 3600.0
 DAY = 86400.0
@@ -36,6 +38,8 @@ _RELATIVE = re.compile(
 )
 _NOW_WORDS = ("just now", "now", "a few seconds ago", "moments ago", "less than a minute ago")
 _ABSOLUTE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y-%m-%d", "%b %d %Y")
+_EPOCH = re.compile(r"-?\d+(\.\d+)?")
+_ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b")
 
 
 @dataclass(frozen=True)
@@ -59,13 +63,13 @@ def parse_timestamp(value: object) -> datetime | None:
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+    if _EPOCH.fullmatch(text):
         return _from_epoch(float(text))
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return parse_absolute_date(text)
-    return _utc(parsed)
+    return as_utc(parsed)
 
 
 def _from_epoch(number: float) -> datetime | None:
@@ -77,15 +81,9 @@ def _from_epoch(number: float) -> datetime | None:
         return None
 
 
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(microsecond=0)
-
-
 def parse_absolute_date(text: str) -> datetime | None:
     """Dates older layouts print: "January 2, 2019", "Jan 2, 2019", "2019-01-02"."""
-    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip().rstrip("."))
+    cleaned = _ORDINAL.sub(r"\1", text.strip().rstrip("."))
     for fmt in _ABSOLUTE_FORMATS:
         try:
             return datetime.strptime(cleaned, fmt).replace(tzinfo=UTC)
@@ -148,13 +146,9 @@ def resolve_relative(phrase: str, captured_at: datetime) -> datetime | None:
     window = relative_window(phrase)
     if window is None:
         return None
-    return _utc(captured_at - timedelta(seconds=round(window.middle)))
+    return as_utc(captured_at - timedelta(seconds=round(window.middle)))
 
 
 def parse_page_date(text: str, captured_at: datetime) -> datetime | None:
     """A date as printed on a page: relative ("4 days ago") or absolute ("Jan 2, 2019")."""
     return resolve_relative(text, captured_at) or parse_absolute_date(text)
-
-
-def is_relative(text: str) -> bool:
-    return relative_window(text) is not None

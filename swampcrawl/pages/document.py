@@ -1,6 +1,6 @@
 """One parsed page and the machine-readable sources it may carry.
 
-A page is parsed once (lxml, through parsel); the ``__NEXT_DATA__`` JSON, JSON-LD
+A page is parsed once (lxml); the ``__NEXT_DATA__`` JSON, JSON-LD
 blocks and meta tags are read lazily, and a broken source is reported as an error
 rather than raised, so extraction can fall back to the next source.
 """
@@ -13,10 +13,11 @@ import re
 from functools import cached_property
 from typing import Any
 
-from lxml import etree, html as lxml_html
-from parsel import Selector
+from lxml import etree
 
 _WS = re.compile(r"\s+")
+_META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
+_EMPTY_PAGE = b"<html><body></body></html>"
 
 
 def clean(text: str | None) -> str:
@@ -28,18 +29,20 @@ def parse_html(body: bytes | str) -> etree._Element:
     """The page's root element; malformed or empty HTML still gives a tree."""
     if isinstance(body, str):
         body = body.encode("utf-8")
+    # Plain lxml elements: lxml.html's element classes cost a Python lookup per node
+    # visited and nothing here uses their extra methods.
     try:
         # Bytes let lxml honour <meta charset>; utf-8 is Vocal's and the fallback.
-        parser = lxml_html.HTMLParser(encoding=_declared_encoding(body), recover=True)
-        root = lxml_html.document_fromstring(body, parser=parser)
+        parser = etree.HTMLParser(encoding=_declared_encoding(body), recover=True)
+        root = etree.fromstring(body, parser)
     except (etree.ParserError, etree.XMLSyntaxError, LookupError, ValueError):
-        # Nothing parseable (empty, binary, an unknown charset): an empty page, not a crash.
-        root = lxml_html.document_fromstring(b"<html><body></body></html>")
-    return root.getroottree().getroot()
+        root = None
+    # Nothing parseable (empty, binary, an unknown charset): an empty page, not a crash.
+    return root if root is not None else etree.fromstring(_EMPTY_PAGE, etree.HTMLParser())
 
 
 def _declared_encoding(body: bytes) -> str:
-    match = re.search(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", body[:2048], re.IGNORECASE)
+    match = _META_CHARSET.search(body, 0, 2048)
     if match is None:
         return "utf-8"
     name = match.group(1).decode("ascii").lower()
@@ -55,7 +58,6 @@ class PageDocument:
 
     def __init__(self, body: bytes | str) -> None:
         self.root = parse_html(body)
-        self.sel = Selector(root=self.root, type="html")
         self.errors: list[str] = []
 
     @cached_property
@@ -93,9 +95,13 @@ class PageDocument:
                 self.errors.append("a JSON-LD block is not valid JSON")
                 continue
             for item in data if isinstance(data, list) else [data]:
-                if isinstance(item, dict):
-                    graph = item.get("@graph")
-                    found.extend(g for g in graph if isinstance(g, dict)) if isinstance(graph, list) else found.append(item)
+                if not isinstance(item, dict):
+                    continue
+                graph = item.get("@graph")
+                if isinstance(graph, list):
+                    found.extend(g for g in graph if isinstance(g, dict))
+                else:
+                    found.append(item)
         return found
 
     def json_ld_of(self, *types: str) -> dict | None:
@@ -124,17 +130,14 @@ class PageDocument:
         return None
 
     @cached_property
-    def canonical_link(self) -> str | None:
-        hrefs = self.root.xpath('//link[@rel="canonical"]/@href')
-        return str(hrefs[0]) if hrefs else None
+    def text(self) -> str:
+        """All the page's text but scripts and styles, its white space made single spaces."""
+        return clean(" ".join(self.root.xpath("//text()[not(ancestor::script) and not(ancestor::style)]")))
 
     @cached_property
     def body(self) -> etree._Element:
         bodies = self.root.xpath("//body")
         return bodies[0] if bodies else self.root
-
-    def hrefs(self) -> list[str]:
-        return [str(h) for h in self.root.xpath("//a/@href")]
 
 
 def dig(data: Any, *path: str) -> Any:

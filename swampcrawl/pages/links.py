@@ -1,15 +1,15 @@
 """Every same-site link of a page, normalised, de-duplicated and sorted by kind.
 
 The crawler calls this on every page, so it parses once and reads ``//a/@href``
-with one XPath; nothing else.
+with one XPath; only the next-page search looks further (rel=next, then link words).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
+from w3lib.url import url_query_parameter
 
 from swampcrawl.pages.document import parse_html
 from swampcrawl.records import Listing, Source
@@ -25,6 +25,7 @@ _BUCKETS = {
     PageKind.GLOBAL_LISTING: "listing_urls",
 }
 _NEXT_WORDS = frozenset({"next", "next page", "older", "older stories", "load more", "more stories", "›", "»", ">"})
+_REL_NEXT = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " next ")]/@href | //link[@rel="next"]/@href')
 
 
 def links_from_root(root: etree._Element, url: str, rules: UrlRules) -> Listing:
@@ -60,13 +61,17 @@ def extract_links(body: bytes | str, url: str, base_url: str) -> Listing:
 
 
 def _page_number(url: str) -> int | None:
-    values = parse_qs(urlsplit(url).query).get("page")
-    return int(values[0]) if values else None
+    # A refused URL comes here as it was given: its page may be anything.
+    value = url_query_parameter(url, "page")
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
 
 
 def _next_page(root: etree._Element, page_url: str, seen: set[str], rules: UrlRules) -> str | None:
     """``rel=next``, a link worded "Next", or this path with the following page number."""
-    for href in root.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " next ")]/@href | //link[@rel="next"]/@href'):
+    for href in _REL_NEXT(root):
         target = rules.normalize(str(href), page_url)
         if target:
             return target

@@ -9,7 +9,7 @@ docs/ARCHITECTURE.md: one stripped string per non-empty leaf block, joined by a 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,7 +36,6 @@ class SlateError(ValueError):
 class RenderedBody:
     html: str
     text: str
-    blocks: list[str] = field(default_factory=list)
 
     @property
     def word_count(self) -> int:
@@ -62,8 +61,7 @@ def render(document: Any, content: dict | None = None) -> RenderedBody:
     renderer = _Renderer(_Assets(content or {}))
     doc = load_document(document)
     html = "".join(renderer.block(node) for node in _nodes(doc))
-    blocks = renderer.texts
-    return RenderedBody(html=html, text="\n\n".join(blocks), blocks=blocks)
+    return RenderedBody(html=html, text="\n\n".join(renderer.texts))
 
 
 def _nodes(node: dict) -> list[dict]:
@@ -71,10 +69,13 @@ def _nodes(node: dict) -> list[dict]:
 
 
 def safe_href(href: object) -> str | None:
-    """Only http(s) and mailto links: javascript: and data: URLs are dropped."""
+    """Only http(s) and mailto links: javascript: and data: URLs are dropped, unparseable ones too."""
     if not isinstance(href, str) or not href.strip():
         return None
-    scheme = urlsplit(href.strip()).scheme.lower()
+    try:
+        scheme = urlsplit(href.strip()).scheme.lower()
+    except ValueError:  # "http://[oops": a bad IPv6 host
+        return None
     return href.strip() if scheme in SAFE_SCHEMES else None
 
 
@@ -142,18 +143,24 @@ class _Renderer:
         return self._leaf(tag, children)
 
     def _leaf(self, tag: str, children: list[dict]) -> str:
+        html, _ = self._content(children)
+        return f"<{tag}>{html}</{tag}>"
+
+    def _content(self, children: list[dict]) -> tuple[str, str]:
+        """HTML and text of a leaf block's inline nodes; a non-empty text is a block of body_text."""
         html = "".join(self.inline(child) for child in children)
         text = "".join(_plain(child) for child in children).strip()
         if text:
             self.texts.append(text)
-        return f"<{tag}>{html}</{tag}>"
+        return html, text
 
     def inline(self, node: dict) -> str:
         if node.get("object") == "text":
             return _marked(node)
         inner = "".join(self.inline(child) for child in _nodes(node))
         if node.get("type") == "link":
-            href = safe_href((node.get("data") or {}).get("href") or (node.get("data") or {}).get("url"))
+            data = node.get("data") or {}
+            href = safe_href(data.get("href") or data.get("url"))
             if href:
                 return f'<a href="{escape(href)}" rel="nofollow noopener">{inner}</a>'
         return inner
@@ -166,10 +173,8 @@ class _Renderer:
         img = f'<img src="{escape(url)}" alt="{escape(str(alt))}">' if url else ""
         caption = ""
         for child in caption_nodes:
-            inner = "".join(self.inline(c) for c in _nodes(child))
-            text = "".join(_plain(c) for c in _nodes(child)).strip()
-            if text:
-                self.texts.append(text)
+            inner, text = self._content(_nodes(child))
+            if text:  # an empty caption is left out (an empty paragraph stays: a blank line)
                 caption += f"<figcaption>{inner}</figcaption>"
         return f"<figure>{img}{caption}</figure>"
 

@@ -19,7 +19,7 @@ from swampcrawl.pages.dates import parse_page_date, parse_timestamp
 from swampcrawl.pages.document import PageDocument, dig, text_of
 from swampcrawl.pages.slate import SlateError, render
 from swampcrawl.records import Source, Story, Tag
-from swampcrawl.urls import PageKind, UrlRules, path_segments
+from swampcrawl.urls import PageKind, UrlRules, url_segments
 
 WORDS_PER_MINUTE = 265
 STORY_FIELDS = tuple(f for f in Story.model_fields if f not in ("source", "errors", "url"))
@@ -56,9 +56,9 @@ class StoryPage:
             found = {k: v for k, v in read().items() if v is not None}
             if found and used is Source.NONE:
                 used = source
-            if source is not Source.VISIBLE_TEXT:
-                # An exact time from the data makes the page's relative wording redundant.
-                fields.update({f"{k[:-3]}_raw": None for k in ("published_at", "updated_at") if k in found})
+            # An exact time from the data makes the page's relative wording redundant:
+            # a None here keeps the visible text's ``*_raw`` out.
+            fields.update({f"{k[:-3]}_raw": None for k in ("published_at", "updated_at") if k in found})
             for key, value in found.items():
                 fields.setdefault(key, value)
         seen = self.from_visible_text(need_body=fields.get("body_text") is None)
@@ -145,15 +145,15 @@ class StoryPage:
 
     def from_visible_text(self, need_body: bool) -> dict:
         seen = story_visible.read_header(self.doc, self.rules, self.url)
-        fields = {k: v for k, v in seen.fields.items() if not k.startswith("_") and k != "badges"}
+        fields = dict(seen.fields)
         for key in ("published", "updated"):
             raw = fields.get(f"{key}_raw")
             if raw:
                 fields[f"{key}_at"] = parse_page_date(raw, self.captured_at)
-        fields["tags"] = [Tag(**tag) for tag in story_visible.read_tags(self.doc, self.rules, self.url, seen.header_end)]
+        fields["tags"] = story_visible.read_tags(self.doc, self.rules, self.url, seen.header_end)
         if need_body and fields.get("title"):  # no title: not a story page (an error page, say)
             byline_links = set(seen.header_end.iter("a")) if seen.header_end is not None else set()
-            byline_links.add(seen.fields.get("_author_link"))
+            byline_links.add(seen.author_link)
             body = story_visible.read_body(self.doc, seen.header_end, byline_links)
             if body is not None:
                 fields["body_html"], fields["body_text"] = body
@@ -167,26 +167,21 @@ class StoryPage:
         errors = [*self.doc.errors, *self.errors]
         if not fields.get("title"):
             errors.append("no title found")
+            used = Source.NONE  # without a title nothing read can be trusted to be this story
         if not fields.get("body_text"):
             errors.append("no story body found")
-        if not fields.get("title"):
-            used = Source.NONE  # without a title nothing read can be trusted to be this story
-        record = {k: fields.get(k) for k in STORY_FIELDS if fields.get(k) is not None}
-        return Story(url=fields["url"], source=used, errors=errors, **{k: v for k, v in record.items() if k != "url"})
+        record = {k: fields[k] for k in STORY_FIELDS if fields.get(k) is not None}
+        return Story(url=fields["url"], source=used, errors=errors, **record)
 
     def _fill_from_url(self, fields: dict) -> None:
         """Community and slug from the URL, which names both; the canonical URL from them."""
-        segments = [unquote(s) for s in path_segments(self.url.split("?")[0].split("://", 1)[-1])[1:]]
-        kind = self.rules.classify(self.url)
-        url_community = segments[0] if segments else None
-        url_slug = segments[1] if len(segments) > 1 else None
-        if kind is PageKind.RESOURCES_STORY:
+        segments = [unquote(s) for s in url_segments(self.url)]
+        if self.rules.classify(self.url) is PageKind.RESOURCES_STORY:
             fields["community"] = "resources"
         else:
-            fields["community"] = url_community or fields.get("_site_slug")
-        fields.setdefault("slug", url_slug)
+            fields["community"] = (segments[0] if segments else None) or fields.get("_site_slug")
         if fields.get("slug") is None:
-            fields["slug"] = url_slug
+            fields["slug"] = segments[1] if len(segments) > 1 else None
         fields["url"] = self.rules.canonical(fields["community"] or "", fields["slug"] or "")
 
     @staticmethod

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from urllib.parse import unquote
 
 from lxml import etree
 
 from swampcrawl.pages import visible
 from swampcrawl.pages.document import PageDocument, clean
-from swampcrawl.urls import PageKind, UrlRules, path_segments
+from swampcrawl.records import Tag
+from swampcrawl.urls import PageKind, UrlRules, url_segments
 
 HEADER_CHUNKS = 40  # the byline, likes and badge sit within the first text after the title
 _WHEN = r"(?:(?:less than|about|over|almost)\s+)?(?:a|an|\d+)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago|less than a minute ago|just now|[A-Z][a-z]{2,8}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{4}-\d{2}-\d{2}"
@@ -24,6 +26,7 @@ PUBLISHED = re.compile(rf"\bPublished(?: on)?\s+({_WHEN})")
 UPDATED = re.compile(rf"\bUpdated(?: on)?\s+({_WHEN})")
 READING = re.compile(r"\b(\d+)\s*min(?:ute)?s?\s+read\b", re.IGNORECASE)
 BYLINE_START = re.compile(r"^(By$|Published\b|Updated\b|\d+\s*min read)")
+BY_AUTHOR = re.compile(r"\bBy\s+(.+?)\s*(?:Published|$)")
 LIKES = re.compile(r"^(\d[\d,]*)(?:\s+likes?)?$", re.IGNORECASE)
 BADGE = re.compile(r"^(Top Story\b|Finalist in\b|Runner-Up in\b|Winner\b)")
 END_MARKERS = ("About the Creator", "Reader insights", "Enjoyed the story?")
@@ -31,10 +34,12 @@ END_MARKERS = ("About the Creator", "Reader insights", "Enjoyed the story?")
 
 @dataclass
 class VisibleStory:
-    """Fields read from the page's text; ``header_end`` is where the body may start."""
+    """Story fields read from the page's text; ``header_end`` is where the body may start."""
 
     fields: dict = field(default_factory=dict)
     header_end: etree._Element | None = None
+    author_link: etree._Element | None = None
+    badges: list[str] = field(default_factory=list)
 
 
 def read_header(doc: PageDocument, rules: UrlRules, page_url: str) -> VisibleStory:
@@ -81,9 +86,9 @@ def _read_author(doc: PageDocument, rules: UrlRules, page_url: str, title_el, fo
     for link in start.xpath("following::a[@href]"):
         url = rules.normalize(link.get("href"), page_url)
         if url and rules.classify(url) is PageKind.CREATOR:
-            found.fields["author"] = path_segments(url.split("?")[0].split("://", 1)[1])[-1]
+            found.fields["author"] = url_segments(url)[-1]
             found.fields["author_name"] = clean(visible.block_text(link)) or None
-            found.fields["_author_link"] = link
+            found.author_link = link
             return
 
 
@@ -92,7 +97,7 @@ def _read_subtitle(chunks: list[tuple[str, etree._Element]], found: VisibleStory
     if not chunks:
         return
     text, parent = chunks[0]
-    author_link = found.fields.get("_author_link")
+    author_link = found.author_link
     # A subtitle may itself begin with "By": the byline is known by its author link.
     if BYLINE_START.match(text):
         return
@@ -117,11 +122,12 @@ def _read_byline(chunks: list[tuple[str, etree._Element]], found: VisibleStory) 
     if (match := READING.search(joined)) is not None:
         found.fields["reading_minutes"] = int(match.group(1))
     for text, parent in chunks:
-        if READING.search(text) or PUBLISHED.search(text) or text.startswith("By"):
+        reading = READING.search(text)
+        if reading or PUBLISHED.search(text) or text.startswith("By"):
             found.header_end = parent
-        if READING.search(text):
+        if reading:
             break
-    if "author_name" not in found.fields and (match := re.search(r"\bBy\s+(.+?)\s*(?:Published|$)", joined)):
+    if "author_name" not in found.fields and (match := BY_AUTHOR.search(joined)):
         found.fields["author_name"] = match.group(1).strip()
 
 
@@ -134,16 +140,17 @@ def _read_likes_and_badge(chunks: list[tuple[str, etree._Element]], found: Visib
             continue
         if not after_byline:
             continue
-        if text == "Like" or (LIKES.match(text) and _looks_like_likes(parent)):
-            found.fields["like_count"] = 0 if text == "Like" else int(LIKES.match(text).group(1).replace(",", ""))
+        likes = LIKES.match(text)
+        if text == "Like" or (likes and _looks_like_likes(parent)):
+            found.fields["like_count"] = int(likes.group(1).replace(",", "")) if likes else 0
             found.header_end = parent
         elif BADGE.match(text):
-            found.fields.setdefault("badges", []).append(text)
+            found.badges.append(text)
             found.header_end = parent
         elif len(text) > 80:
             break  # the body has begun
     if found.fields.get("title"):  # the badge's absence means something only on a story
-        found.fields["is_top_story"] = any(b.startswith("Top Story") for b in found.fields.get("badges", []))
+        found.fields["is_top_story"] = any(b.startswith("Top Story") for b in found.badges)
 
 
 def _looks_like_likes(el: etree._Element) -> bool:
@@ -155,20 +162,22 @@ def _looks_like_likes(el: etree._Element) -> bool:
     return False
 
 
-def read_tags(doc: PageDocument, rules: UrlRules, page_url: str, after: etree._Element | None) -> list[dict]:
+def read_tags(doc: PageDocument, rules: UrlRules, page_url: str, after: etree._Element | None) -> list[Tag]:
     """Tag links after the title: ``/<community>/tag/<slug>``, named by their text."""
-    tags: dict[str, dict] = {}
+    tags: dict[str, Tag] = {}
     started = after is None
     for el in doc.body.iter():
         started = started or el is after
         if not started or el.tag != "a" or not el.get("href"):
             continue
-        if clean(visible.block_text(el)) in END_MARKERS:
+        text = clean(visible.block_text(el))
+        if text in END_MARKERS:
             break
         url = rules.normalize(el.get("href"), page_url)
         if url and rules.classify(url) is PageKind.TAG_LISTING:
-            slug = unquote(url.split("?")[0].rsplit("/", 1)[1])
-            tags.setdefault(slug, {"slug": slug, "name": clean(visible.block_text(el)) or slug})
+            slug = unquote(url_segments(url)[-1])
+            if slug not in tags:
+                tags[slug] = Tag(slug=slug, name=text or slug)
     return list(tags.values())
 
 
@@ -179,7 +188,7 @@ def read_body(doc: PageDocument, header_end: etree._Element | None, skip: set) -
     """
     order = {el: i for i, el in enumerate(doc.body.iter())}
     start = order.get(header_end, -1) if header_end is not None else -1
-    end = _end_index(doc, order, start)
+    end = _end_index(doc, start, len(order))
     candidates = [
         el for el in doc.body.iter(*visible.LEAF_TAGS, "a")
         if start < order[el] < end and el not in skip and not visible.in_chrome(el)
@@ -199,14 +208,11 @@ def read_body(doc: PageDocument, header_end: etree._Element | None, skip: set) -
     return "".join(visible.sanitize(el) for el in tops), "\n\n".join(texts)
 
 
-def _end_index(doc: PageDocument, order: dict, start: int) -> int:
-    """Where the body ends: the first tag link or closing section after the start."""
-    end = len(order)
-    for el in doc.body.iter():
-        i = order[el]
-        if i <= start:
-            continue
+def _end_index(doc: PageDocument, start: int, size: int) -> int:
+    """Where the body ends, as an index in ``doc.body.iter()``: the first tag link or
+    closing section after ``start``."""
+    for i, el in enumerate(islice(doc.body.iter(), start + 1, None), start + 1):
         text = (el.text or "").strip()
         if text in END_MARKERS or (el.tag == "a" and "/tag/" in (el.get("href") or "")):
             return i
-    return end
+    return size

@@ -1,6 +1,6 @@
 """Typed records extracted from Vocal pages (pydantic v2), one module per concept."""
 
-from swampcrawl.records.base import Record, Source, UtcDateTime, format_utc
+from swampcrawl.records.base import Record, Source, UtcDateTime, as_utc, format_utc
 from swampcrawl.records.community import Community
 from swampcrawl.records.creator import Creator
 from swampcrawl.records.listing import Listing
@@ -16,5 +16,6 @@ __all__ = [
     "Story",
     "Tag",
     "UtcDateTime",
+    "as_utc",
     "format_utc",
 ]

@@ -20,8 +20,8 @@ class Source(StrEnum):
     NONE = "none"  # nothing extractable: see the record's errors
 
 
-def _as_utc(value: datetime) -> datetime:
-    # Naive datetimes are taken as UTC: every time the site gives is UTC.
+def as_utc(value: datetime) -> datetime:
+    """The same moment in UTC, whole seconds; a naive time is taken as UTC (as the site's are)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).replace(microsecond=0)
@@ -29,12 +29,12 @@ def _as_utc(value: datetime) -> datetime:
 
 def format_utc(value: datetime) -> str:
     """``2026-11-24T09:30:00Z``: the one textual form of a time in the project."""
-    return _as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 UtcDateTime = Annotated[
     datetime,
-    AfterValidator(_as_utc),
+    AfterValidator(as_utc),
     PlainSerializer(format_utc, return_type=str, when_used="json"),
 ]
 

@@ -7,6 +7,7 @@ formatter Vocal's pages appear to use ("about 18 hours ago", "over 2 years ago")
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -47,11 +48,8 @@ def epoch_ms(moment: datetime) -> int:
 
 
 def http_date(moment: datetime) -> str:
-    """RFC 7231 date for Last-Modified (English names, whatever the locale)."""
-    days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-    utc = moment.astimezone(timezone.utc)
-    return (f"{days[utc.weekday()]}, {utc.day:02d} {MONTHS[utc.month - 1][:3]} {utc.year} "
-            f"{utc.strftime('%H:%M:%S')} GMT")
+    """RFC 9110 date for Last-Modified (English names, whatever the locale)."""
+    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
 
 
 def month_year(moment: datetime) -> str:

@@ -23,9 +23,10 @@ def advance(gen: ContentGenerator, seed: int, epoch: int, protected: set[str]) -
     gen.rng = rng = random.Random(f"swampcrawl-replica/{seed}/epoch/{epoch}")
     data.now += EPOCH_LENGTH
     size = len(data.stories)
+    edits, removals = max(1, size // 30), 2 * max(1, size // 50)  # removals: deleted or renamed
     candidates = sorted(sid for sid in data.stories if sid not in protected)
-    chosen = rng.sample(candidates, min(len(candidates), max(1, size // 30) + 2 * max(1, size // 50)))
-    edited, rest = chosen[: max(1, size // 30)], chosen[max(1, size // 30):]
+    chosen = rng.sample(candidates, min(len(candidates), edits + removals))
+    edited, rest = chosen[:edits], chosen[edits:]
     deleted, renamed = rest[: len(rest) // 2], rest[len(rest) // 2:]
     for story_id in edited:
         edit(gen, data.stories[story_id])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from swampcrawl.replica.slate import document_text
@@ -14,10 +15,16 @@ RESOURCES_SITE_SLUG = "vocal"  # the internal site slug of Resources stories (se
 
 
 @dataclass
-class Community:
+class Profile:
+    """What communities and creators share; each kind has its own ``path``."""
+
     id: str
     slug: str
     name: str
+
+
+@dataclass
+class Community(Profile):
     description: str
     logo_url: str | None
 
@@ -32,10 +39,7 @@ class Community:
 
 
 @dataclass
-class Creator:
-    id: str
-    slug: str
-    name: str
+class Creator(Profile):
     bio: str
     joined: datetime
     avatar_url: str | None
@@ -69,21 +73,19 @@ class Story:
     label: str | None = None
     document_as_string: bool = False
     published_as_ms: bool = False
-    _text: str | None = field(default=None, repr=False)
 
     @property
     def path(self) -> str:
         return f"/{self.community}/{self.slug}"
 
-    @property
+    @cached_property
     def body_text(self) -> str:
-        if self._text is None:
-            self._text = document_text(self.document, self.media)
-        return self._text
+        return document_text(self.document, self.media)
 
     def set_document(self, document: dict[str, Any]) -> None:
+        """Replace the body; ``body_text`` is derived again on next use."""
         self.document = document
-        self._text = None
+        self.__dict__.pop("body_text", None)
 
     @property
     def word_count(self) -> int:

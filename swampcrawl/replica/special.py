@@ -31,8 +31,12 @@ def robots_txt(site: "Site") -> bytes:
             f"Disallow: /api/\nAllow: /\n\nSitemap: {site.origin}/sitemap.xml\n").encode()
 
 
+def _sitemap_count(site: "Site") -> int:
+    return max(1, -(-len(site.index.latest) // SITEMAP_SIZE))
+
+
 def sitemap_index(site: "Site") -> bytes:
-    count = max(1, -(-len(site.index.latest) // SITEMAP_SIZE))
+    count = _sitemap_count(site)
     entries = "".join(f"<sitemap><loc>{site.origin}/sitemaps/stories-{n}.xml</loc>"
                       f"<lastmod>{iso_z(site.now)}</lastmod></sitemap>" for n in range(1, count + 1))
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<!-- INVENTED by the swampcrawl replica -->\n'
@@ -74,9 +78,8 @@ def _paged(path: str, total: int) -> list[str]:
 def all_paths(site: "Site") -> list[str]:
     """Every URL the site answers with 200 (page 1 without ``?page``), then its 301s."""
     index = site.index
-    count = max(1, -(-len(index.latest) // SITEMAP_SIZE))
     paths = ["/", "/robots.txt", "/sitemap.xml", *OTHER_PAGES]
-    paths += [f"/sitemaps/stories-{n}.xml" for n in range(1, count + 1)]
+    paths += [f"/sitemaps/stories-{n}.xml" for n in range(1, _sitemap_count(site) + 1)]
     paths += _paged("/latest-stories", len(index.latest)) + _paged("/top-stories", len(index.top))
     for slug in index.data.communities:
         paths.append(f"/{slug}")

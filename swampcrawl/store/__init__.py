@@ -98,10 +98,9 @@ class Store:
 
     def story(self, url: str) -> dict[str, Any] | None:
         """A story row with ``tags`` (in page order) and ``versions`` (oldest first)."""
-        found = list(self.db.query("SELECT * FROM stories WHERE url = ?", [url]))
-        if not found:
+        row = next(self.db.query("SELECT * FROM stories WHERE url = ?", [url]), None)
+        if row is None:
             return None
-        row = found[0]
         row["tags"] = list(
             self.db.query(
                 "SELECT t.slug, t.name FROM story_tags st JOIN tags t ON t.slug = st.tag_slug "

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from swampcrawl.store.errors import StoreError
 from swampcrawl.store.schema import COMMUNITY_COLUMNS, CREATOR_COLUMNS
-from swampcrawl.store.values import as_dict, chunks, now_iso, pick, slug_from_url, to_iso, to_json
+from swampcrawl.store.values import as_dict, chunks, pick, provenance, slug_from_url
 
 _BOOKKEEPING = ("first_seen_at", "last_seen_at")
 
@@ -24,11 +24,7 @@ def prepare_profile(raw: Any, columns: dict[str, type], kind: str) -> dict[str, 
     profile["slug"] = profile["slug"] or slug_from_url(profile["url"])
     if not profile["slug"]:
         raise StoreError(f"a {kind} row needs a slug or a url: {str(row)[:200]}")
-    profile["captured_at"] = to_iso(row.get("captured_at")) or now_iso()
-    profile["extraction_errors"] = to_json(
-        row.get("extraction_errors") or row.get("errors") or None
-    )
-    profile["source"] = None if profile["source"] is None else str(profile["source"])
+    profile.update(provenance(row))
     for column in _BOOKKEEPING:
         profile.pop(column)
     return profile
@@ -56,29 +52,28 @@ def _existing(db: Database, table: str, slugs: list[str]) -> dict[str, dict[str,
     return found
 
 
-def upsert_profiles(db: Database, table: str, rows: list[Any]) -> int:
-    """Merge creator or community rows into ``table`` in one transaction."""
-    columns = CREATOR_COLUMNS if table == "creators" else COMMUNITY_COLUMNS
-    prepared = [prepare_profile(row, columns, table[:-1]) for row in rows]
-    with db.atomic():
-        merged = _existing(db, table, list({row["slug"] for row in prepared}))
-        for row in prepared:  # in order: a later row of the batch merges onto an earlier one
-            merged[row["slug"]] = merge_profile(merged.get(row["slug"]), row)
-        db[table].upsert_all(list(merged.values()), pk="slug")
-        if table == "creators":
-            _link_stories(db, rows, prepared)
-    return len(prepared)
+def _merge_profiles(db: Database, table: str, prepared: list[dict[str, Any]]) -> None:
+    """Merge prepared rows into ``table``; the caller holds the transaction."""
+    merged = _existing(db, table, list({row["slug"] for row in prepared}))
+    for row in prepared:  # in order: a later row of the batch merges onto an earlier one
+        merged[row["slug"]] = merge_profile(merged.get(row["slug"]), row)
+    db[table].upsert_all(list(merged.values()), pk="slug")
 
 
-def _link_stories(db: Database, rows: list[Any], prepared: list[dict[str, Any]]) -> None:
-    """creator_stories rows for the story URLs each creator page lists."""
+def _link_stories(db: Database, rows: list[dict[str, Any]], prepared: list[dict[str, Any]]) -> None:
+    """creator_stories rows for the story URLs each creator page lists, as last seen."""
     links = [
-        {"creator_slug": row["slug"], "story_url": url, "captured_at": row["captured_at"]}
+        (row["slug"], url, row["captured_at"])
         for raw, row in zip(rows, prepared, strict=True)
-        for url in as_dict(raw).get("stories") or []
+        for url in raw.get("stories") or []
     ]
-    if links:
-        db["creator_stories"].upsert_all(links, pk=("creator_slug", "story_url"))
+    # An older capture (archives reparsed out of order) does not move captured_at back.
+    db.conn.executemany(
+        "INSERT INTO creator_stories (creator_slug, story_url, captured_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(creator_slug, story_url) DO UPDATE SET captured_at = excluded.captured_at "
+        "WHERE excluded.captured_at > creator_stories.captured_at",
+        links,
+    )
 
 
 def ensure_profiles(db: Database, table: str, rows: list[Any]) -> int:
@@ -104,8 +99,18 @@ def ensure_profiles(db: Database, table: str, rows: list[Any]) -> int:
 
 
 def upsert_creators(db: Database, rows: list[Any]) -> int:
-    return upsert_profiles(db, "creators", rows)
+    """Merge creator rows and the story URLs their pages list, in one transaction."""
+    dicts = [as_dict(row) for row in rows]  # a pydantic record is dumped once
+    prepared = [prepare_profile(row, CREATOR_COLUMNS, "creator") for row in dicts]
+    with db.atomic():
+        _merge_profiles(db, "creators", prepared)
+        _link_stories(db, dicts, prepared)
+    return len(prepared)
 
 
 def upsert_communities(db: Database, rows: list[Any]) -> int:
-    return upsert_profiles(db, "communities", rows)
+    """Merge community rows in one transaction."""
+    prepared = [prepare_profile(row, COMMUNITY_COLUMNS, "community") for row in rows]
+    with db.atomic():
+        _merge_profiles(db, "communities", prepared)
+    return len(prepared)

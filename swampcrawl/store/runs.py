@@ -59,10 +59,9 @@ def _first(stats: dict[str, Any], keys: tuple[str, ...]) -> int | None:
 
 def get_run(db: Database, run_id: int) -> dict[str, Any] | None:
     """A run with its stats and settings decoded from JSON."""
-    rows = list(db.query("SELECT * FROM crawl_runs WHERE id = ?", [run_id]))
-    if not rows:
+    run = next(db.query("SELECT * FROM crawl_runs WHERE id = ?", [run_id]), None)
+    if run is None:
         return None
-    run = rows[0]
     for column in ("stats", "settings"):
         run[column] = json.loads(run[column]) if run[column] else None
     return run

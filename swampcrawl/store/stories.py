@@ -15,7 +15,16 @@ from sqlite_utils import Database
 
 from swampcrawl.store.errors import StoreError
 from swampcrawl.store.schema import STORY_COLUMNS, VERSION_COLUMNS
-from swampcrawl.store.values import as_dict, chunks, now_iso, pick, to_flag, to_iso, to_json
+from swampcrawl.store.values import (
+    as_dict,
+    chunks,
+    now_iso,
+    pick,
+    provenance,
+    to_flag,
+    to_iso,
+    to_json,
+)
 
 # Keep the earliest capture of each distinct content: reparsing archives in any order
 # gives the same versions.
@@ -40,11 +49,9 @@ def prepare_story(raw: Any) -> dict[str, Any]:
     story = pick(row, STORY_COLUMNS)
     for column in ("published_at", "updated_at"):
         story[column] = to_iso(story[column])
-    story["captured_at"] = to_iso(row.get("captured_at")) or now_iso()
+    story.update(provenance(row))
     story["is_top_story"] = to_flag(story["is_top_story"])
     story["id"] = None if story["id"] is None else str(story["id"])
-    story["extraction_errors"] = to_json(row.get("extraction_errors") or row.get("errors") or None)
-    story["source"] = None if story["source"] is None else str(story["source"])
     # "tags" absent means "not known", which leaves the story's tags alone.
     story["tags"] = _tags(row["tags"]) if row.get("tags") is not None else None
     return story
@@ -119,7 +126,7 @@ class StoryBatch:
         found = self.db.execute(
             f"SELECT {', '.join(_KNOWN_COLUMNS)} FROM stories WHERE url = ?", [url]
         ).fetchone()
-        return _known(dict(zip(_KNOWN_COLUMNS, found))) if found else None
+        return _known(dict(zip(_KNOWN_COLUMNS, found, strict=True))) if found else None
 
     def find_id(self, story_id: str) -> Known | None:
         if story_id in self.pending_ids:

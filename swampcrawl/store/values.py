@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -69,6 +70,16 @@ def to_flag(value: Any) -> int | None:
     return None if value is None else int(bool(value))
 
 
+def provenance(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The capture time, extraction errors and source that every captured row carries."""
+    source = row.get("source")
+    return {
+        "captured_at": to_iso(row.get("captured_at")) or now_iso(),
+        "extraction_errors": to_json(row.get("extraction_errors") or row.get("errors") or None),
+        "source": None if source is None else str(source),
+    }
+
+
 def pick(row: Mapping[str, Any], columns: Iterable[str]) -> dict[str, Any]:
     """Only the table's columns: extra keys (a creator's ``stories`` list) are not stored."""
     return {column: row.get(column) for column in columns}
@@ -84,5 +95,4 @@ def slug_from_url(url: str | None) -> str | None:
     """The last path segment: a creator's or community's slug when the record lacks one."""
     if not url:
         return None
-    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    return path.rsplit("/", 1)[-1] or None
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] or None

@@ -1,11 +1,15 @@
 """WarcCapture: the Scrapy extension that archives every HTTP exchange as it is downloaded.
 
 It listens to ``response_downloaded``, which sees each raw response (3xx and errors included)
-before decompression, so the archived body is exactly what came over the wire. The location
-of each response record goes into ``request.meta["warc"]`` for pipelines to carry into items;
-``crawler.warc_capture.write_metadata`` lets a pipeline record what it extracted.
+before decompression, so the archived body is exactly what came over the wire. Each written
+response is announced with swampcrawl's ``response_archived`` signal (the store pipeline
+records it), and its ``WarcRef`` goes into ``request.meta["warc"]`` for the spider to carry
+into the record extracted from it. Each scraped record is then written as a ``metadata``
+record referring to its response (``WARC-Target-URI: urn:pageinfo:<url>``, a URI no browser
+asks for, so replay tools never serve it for the page). Other components reach it with
+``crawler.get_extension(WarcCapture)``.
 
-Enable it in EXTENSIONS: ``{"archive.capture.WarcCapture": 500}``.
+Enable it in EXTENSIONS: ``{"archive.capture.WarcCapture": 100}``.
 """
 
 from __future__ import annotations
@@ -20,13 +24,21 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from swampcrawl.config import warc_writer_options
+from swampcrawl.records import Record
+from swampcrawl.records.provenance import WarcRef
+from swampcrawl.signals import response_archived
+
 from archive.warcrecord import utc_now
-from archive.writer import DEFAULT_GZIP_LEVEL, RecordLocation, WarcWriter
+from archive.writer import WarcWriter
 
 logger = logging.getLogger(__name__)
 
 META_KEY = "warc"
 STATS = "swampcrawl/warc/"
+PAGEINFO = "urn:pageinfo:"
+# Bodies are in the response record already; the content hash proves which text was read.
+METADATA_LEFT_OUT = frozenset({"body_html", "body_text"})
 # Settings copied into each file's warcinfo record, so the archive says how it was made.
 RECORDED_SETTINGS = (
     "SWAMPCRAWL_BASE_URL", "USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS",
@@ -67,21 +79,17 @@ class WarcCapture:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "WarcCapture":
         settings = crawler.settings
+        if settings.getbool("SWAMPCRAWL_INTERACTIVE"):
+            raise NotConfigured("scrapy shell / parse: nothing is archived")
         directory = settings.get("SWAMPCRAWL_WARC_DIR", "data/warc")
         if not directory:
             raise NotConfigured("SWAMPCRAWL_WARC_DIR is empty: not archiving")
-        writer = WarcWriter(
-            directory,
-            prefix=settings.get("SWAMPCRAWL_WARC_PREFIX", "swampcrawl"),
-            max_size=settings.getint("SWAMPCRAWL_WARC_MAX_SIZE", 1_000_000_000),
-            warcinfo=_warcinfo(crawler),
-            gzip_level=settings.getint("SWAMPCRAWL_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL),
-        )
+        writer = WarcWriter(directory, warcinfo=_warcinfo(crawler), **warc_writer_options(settings))
         capture = cls(crawler, writer)
         # Receivers are weak references: connect bound methods of an object the crawler keeps.
         crawler.signals.connect(capture.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(capture.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(capture.spider_closed, signal=signals.spider_closed)
-        crawler.warc_capture = capture
         for name in ("records_written", "revisits", "bytes_written", "errors"):
             crawler.stats.set_value(STATS + name, 0)
         return capture
@@ -89,14 +97,24 @@ class WarcCapture:
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         # Scrapy only logs exceptions raised here: count them so tests and runs can see them.
         try:
-            location = self.write_response(response, request)
+            ref = self.write_response(response, request)
         except Exception:
             self.stats.inc_value(STATS + "errors")
             logger.exception("could not archive %s", response.url)
             return
-        request.meta[META_KEY] = location
+        request.meta[META_KEY] = ref
+        self.crawler.signals.send_catch_log(response_archived, response=response, request=request,
+                                            ref=ref, spider=spider)
 
-    def write_response(self, response: Response, request: Request) -> RecordLocation:
+    def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
+        """Write what was extracted from a response beside it, as a ``metadata`` record."""
+        if isinstance(item, Record) and item.warc_record_id:
+            payload = {key: value for key, value in item.page_dump().items() if key not in METADATA_LEFT_OUT}
+            payload["record_type"] = type(item).__name__.lower()
+            url = getattr(item, "url", None) or response.url
+            self.write_metadata(PAGEINFO + url, item.warc_record_id, payload)
+
+    def write_response(self, response: Response, request: Request) -> WarcRef:
         location = self.writer.write_exchange(
             url=response.url,
             method=request.method,
@@ -116,7 +134,7 @@ class WarcCapture:
         self.stats.set_value(STATS + "bytes_written", self.writer.bytes_written)
         return location
 
-    def write_metadata(self, target_uri: str, refers_to_record_id: str | None, payload: dict) -> RecordLocation | None:
+    def write_metadata(self, target_uri: str, refers_to_record_id: str | None, payload: dict) -> WarcRef | None:
         """Record an extracted item beside its response; None (and an error counted) on failure."""
         if self.closed:
             return None

@@ -19,7 +19,7 @@ from urllib.parse import quote_from_bytes, unquote_to_bytes, urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 if TYPE_CHECKING:
-    from archive.writer import RecordLocation
+    from swampcrawl.records.provenance import WarcRef
 
 INDEX_NAME = "index.cdxj"
 INDEXED_TYPES = ("response", "revisit")
@@ -89,7 +89,7 @@ def format_line(url: str, timestamp: str, fields: dict[str, str | None]) -> str:
 
 
 def line_for(url: str, timestamp: str, status: int, headers: list[tuple[str, str]], digest: str,
-             location: "RecordLocation") -> str:
+             location: "WarcRef") -> str:
     """The line of a record the writer has just written (no need to read it back)."""
     mime = "warc/revisit" if location.revisit else _mime(headers)
     return format_line(url, timestamp, {

@@ -42,6 +42,7 @@ def wacz(directory: str | None, output: str) -> None:
 
     Example:
 
+    \b
         swampcrawl wacz data/warc -o vocal.wacz
     """
     from archive.wacz import write_wacz
@@ -60,6 +61,7 @@ def archive_group() -> None:
 
     Example:
 
+    \b
         swampcrawl archive repair data/warc
     """
 
@@ -73,6 +75,7 @@ def repair(directory: str | None) -> None:
 
     Example:
 
+    \b
         swampcrawl archive repair data/warc
     """
     from archive.repair import repair_directory
@@ -96,6 +99,7 @@ def index(directory: str | None) -> None:
 
     Example:
 
+    \b
         swampcrawl archive index data/warc
     """
     from archive.cdxj import build_index, read_index
@@ -138,8 +142,9 @@ def reparse(paths: tuple[str, ...], db_path: str, base_url: str | None, progress
     relative dates resolve against that record's WARC-Date. Captures are applied in
     WARC-Date order, so the newest wins. A damaged record is reported and skipped.
 
-    \b
     Example:
+
+    \b
         swampcrawl reparse data/warc --db rebuilt.db
         swampcrawl reparse vocal.wacz crawl.warc.gz --db rebuilt.db --base-url https://vocal.media --json
     """

@@ -1,7 +1,7 @@
 """The HTTP halves of an exchange as WARC blocks, with headers made to agree with the body.
 
 Scrapy hands us the body de-chunked but still content-encoded, and drops or keeps headers in
-ways that would make a replay tool misread the body (FIELD_NOTES): these functions decide
+ways that would make a replay tool misread the body (docs/archive.md): these functions decide
 what the archived request and response say about themselves.
 """
 

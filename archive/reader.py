@@ -42,6 +42,7 @@ class Capture:
     payload_digest: str | None = None
     source: str = ""  # the file given to the reader: the WARC itself, or the WACZ holding it
     resolved: bool = True  # False: a revisit whose original is not among the inputs
+    length: int | None = None  # bytes of the record as stored (its gzip member, when gzipped)
 
     def header(self, name: str, default: str | None = None) -> str | None:
         name = name.lower()
@@ -136,7 +137,7 @@ def _read_source(
     source: WarcSource, originals: dict[str, tuple[WarcSource, int]], on_error: Callable[[str], None] | None
 ) -> Iterator[Capture]:
     with source.open() as stream:
-        for record, offset in _records(stream, source, on_error):
+        for record, offset, records in _records(stream, source, on_error):
             if record.rec_type not in CAPTURE_TYPES or record.http_headers is None:
                 continue
             capture = _capture_from(record, source, offset)
@@ -144,11 +145,14 @@ def _read_source(
                 capture.body = _decoded_body(record)
                 if capture.payload_digest:
                     originals.setdefault(capture.payload_digest, (source, offset))
+            records.read_to_end()
+            capture.length = records.get_record_length()
             yield capture
 
 
-def _records(stream: BinaryIO, source: WarcSource, on_error: Callable[[str], None] | None) -> Iterator[tuple[ArcWarcRecord, int]]:
-    """(record, offset) pairs; past a broken record, on to the next one that reads (if on_error)."""
+def _records(stream: BinaryIO, source: WarcSource,
+             on_error: Callable[[str], None] | None) -> Iterator[tuple[ArcWarcRecord, int, ArchiveIterator]]:
+    """(record, offset, iterator) triples; past a broken record, on to the next one that reads (if on_error)."""
     resume: int | None = 0
     while resume is not None:
         stream.seek(resume)
@@ -157,7 +161,7 @@ def _records(stream: BinaryIO, source: WarcSource, on_error: Callable[[str], Non
         try:
             for record in records:
                 last = records.offset  # start of this record (get_record_offset would consume it)
-                yield record, last
+                yield record, last, records
             return
         except Exception as error:  # warcio raises several kinds for a damaged record
             if on_error is None:

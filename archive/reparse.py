@@ -3,7 +3,8 @@
 Every response and revisit of the inputs (WARC, WARC.gz, folders, WACZ; ours or other
 tools') becomes a ``captures`` row; the 200 HTML pages of stories, creators and
 communities go through the page objects a crawl uses and become the rows a crawl builds
-(``pipelines.rows``); a 404 of a stored story marks it removed. Each row's provenance is
+(``swampcrawl.store.ingest``, shared with the crawl's store pipeline); a 404 of a stored
+story marks it removed. Each row's provenance is
 the record it came from, its ``captured_at`` that record's WARC-Date.
 
 Pages are extracted as the files are read (extraction does not depend on order) and their
@@ -26,17 +27,15 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.reader import Capture, WarcSource, iter_source_captures, list_sources
-from pipelines.rows import RowBuffer, Rows, capture_row, record_rows, response_rows
-from spiders.provenance import with_provenance
 from swampcrawl.lock import CrawlLock
-from swampcrawl.pages import extract
+from swampcrawl.records.provenance import WarcRef
 from swampcrawl.store import Store
-from swampcrawl.urls import PageKind, UrlRules
+from swampcrawl.store.ingest import Exchange, RowBuffer, Rows, exchange_rows
+from swampcrawl.urls import UrlRules
+
+from archive.reader import Capture, WarcSource, iter_source_captures, list_sources
 
 BATCH_ROWS = 500
-PAGE_KINDS = frozenset({PageKind.STORY, PageKind.RESOURCES_STORY, PageKind.CREATOR, PageKind.COMMUNITY})
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
 
 # A progress bar factory: (label, length) -> a context manager with update(n).
 ProgressBar = Callable[[str, int], ContextManager[Any]]
@@ -44,25 +43,6 @@ ProgressBar = Callable[[str, int], ContextManager[Any]]
 
 class ReparseError(Exception):
     """An input that cannot be reparsed at all: missing, not a WARC, no WARC in a folder."""
-
-
-@dataclass(frozen=True)
-class ArchivedLocation:
-    """Where a capture lies in the archive, as the crawl's ``request.meta["warc"]`` says it."""
-
-    filename: str
-    offset: int
-    record_id: str
-    date: datetime
-
-
-@dataclass
-class ArchivedExchange:
-    """A capture in the shape the crawl's row builders read: ``.url``, ``.status``, ``.meta``."""
-
-    url: str
-    status: int
-    meta: dict[str, Any]
 
 
 @dataclass
@@ -138,25 +118,11 @@ def _starts_with_record(source: WarcSource) -> bool:
     return record.format.startswith("warc")
 
 
-def page_record(capture: Capture, rules: UrlRules, exchange: ArchivedExchange) -> Any | None:
-    """The record of a 200 HTML story, creator or community page, with its provenance."""
-    if capture.status != 200 or not capture.body or capture.content_type not in HTML_TYPES:
-        return None
-    if rules.classify(capture.url) not in PAGE_KINDS:
-        return None
-    record = extract(capture.body, capture.url, capture.captured_at, rules.base_url)
-    return with_provenance(record, exchange)
-
-
-def capture_rows(capture: Capture, rules: UrlRules, run_id: int) -> Rows:
-    """Every row one capture gives: its captures row, a removal, its page's records."""
-    location = ArchivedLocation(capture.filename, capture.offset, capture.record_id, capture.captured_at)
-    exchange = ArchivedExchange(capture.url, capture.status, {"warc": location})
-    rows = response_rows(capture_row(exchange, exchange, rules, run_id))
-    record = page_record(capture, rules, exchange)
-    if record is not None:
-        rows += record_rows(record, rules)
-    return rows
+def capture_exchange(capture: Capture) -> Exchange:
+    """A capture read back from a WARC, as the plain values the ingest takes."""
+    ref = WarcRef(capture.filename, capture.offset, capture.record_id, capture.captured_at,
+                  capture.length, capture.revisit, capture.payload_digest)
+    return Exchange(capture.url, capture.status, capture.headers, capture.body, ref)
 
 
 class Spool:
@@ -204,7 +170,7 @@ def spool_capture(spool: Spool, capture: Capture, sites: SiteRules, run_id: int,
         return
     summary.unresolved += int(capture.revisit and not capture.resolved)
     try:
-        rows = capture_rows(capture, rules, run_id)
+        rows = exchange_rows(capture_exchange(capture), rules, run_id)
     except Exception as error:  # a page the extractors choke on must not stop the rest
         summary.errors.append(f"{capture.filename}: offset {capture.offset}: {capture.url}: {error}")
         return
@@ -237,6 +203,7 @@ def reparse(paths: Iterable[str | Path], db: str | Path, base_url: str | None = 
     sites = SiteRules(base_url)
     # The crawl's lock: a reparse and a crawl never write one database at once.
     with Store(db) as store, CrawlLock(db), contextlib.closing(Spool()) as spool:
+        store.mark_dead_runs()
         run_id = store.start_run("reparse", {"paths": [str(p) for p in paths], "base_url": base_url})
         try:
             with bar("reading", sum(source.size for source in sources)) as reading:

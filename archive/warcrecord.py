@@ -1,7 +1,7 @@
 """Byte-level building blocks of WARC/1.1 records: digests, dates, header blocks, gzip members.
 
 The writer assembles records itself instead of going through warcio's RecordBuilder: warcio
-hard-codes gzip level 9 and copies the body through temporary files, which FIELD_NOTES measured
+hard-codes gzip level 9 and copies the body through temporary files, which we measured
 as the main cost of archiving a page. The bytes produced are the same shape warcio writes, and
 every test reads them back with warcio's ArchiveIterator and ``warcio check``.
 """

@@ -12,11 +12,13 @@ import json
 import logging
 import os
 import socket
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import BinaryIO, Callable
+
+from swampcrawl import __version__
+from swampcrawl.records.provenance import WarcRef
 
 from archive import cdxj
 from archive.digests import DigestIndex, OriginalCapture
@@ -47,30 +49,7 @@ WARCIO_VERSION = version("warcio")
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class RecordLocation:
-    """Where a response (or revisit, or metadata) record lives: what items carry as provenance."""
-
-    filename: str
-    offset: int
-    length: int
-    record_id: str
-    revisit: bool
-    payload_digest: str | None
-    date: datetime | None = None  # the record's WARC-Date (UTC): relative dates resolve against it
-
-    def as_dict(self) -> dict:
-        """JSON-friendly: the date as ISO 8601 text."""
-        data = asdict(self)
-        data["date"] = warc_date(self.date) if self.date else None
-        return data
-
-
 def _software_version() -> str:
-    try:
-        from swampcrawl import __version__
-    except ImportError:  # the archive package used on its own
-        __version__ = "unknown"
     return f"swampcrawl/{__version__}"
 
 
@@ -127,7 +106,7 @@ class WarcWriter:
         date: datetime,
         truncated: str | None = None,
         ip_address: str | None = None,
-    ) -> RecordLocation:
+    ) -> WarcRef:
         """Write a request record and its response (or revisit) record; flush both."""
         date = as_utc(date)
         when = warc_date(date)
@@ -148,15 +127,14 @@ class WarcWriter:
             stored = bool(http_body) and is_precompressed(response_headers)
             response = self._response_record(common, ids, [http_head, http_body], payload_digest, truncated, stored)
         offset = self._append(request, response)
-        location = RecordLocation(self._name, offset, len(response), response_id, original is not None,
-                                  payload_digest, date)
+        location = WarcRef(self._name, offset, response_id, date, len(response), original is not None, payload_digest)
         self._remember(location, url, date, status, response_headers, payload_digest, dedupable and not original)
         self._roll_if_full()
         return location
 
     def write_metadata(
         self, target_uri: str, refers_to_record_id: str | None, payload: dict, date: datetime | None = None
-    ) -> RecordLocation:
+    ) -> WarcRef:
         """A ``metadata`` record with a JSON body (e.g. the item extracted from a response)."""
         block = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
         record_id, date = self.new_id(), as_utc(date or self.clock())
@@ -168,7 +146,7 @@ class WarcWriter:
         record = record_bytes(fields, [block], self.gzip_level)
         offset = self._append(record)
         self._roll_if_full()
-        return RecordLocation(self._name, offset, len(record), record_id, False, None, date)
+        return WarcRef(self._name, offset, record_id, date, len(record))
 
     def close(self) -> None:
         """Seal the current file (rename without ``.open``) and commit the digest index."""
@@ -224,7 +202,7 @@ class WarcWriter:
                   ("WARC-Payload-Digest", digest)]
         return record_bytes(fields, [http_head], self.gzip_level)
 
-    def _remember(self, location: RecordLocation, url: str, date: datetime, status: int,
+    def _remember(self, location: WarcRef, url: str, date: datetime, status: int,
                   headers: Headers, digest: str, is_new_original: bool) -> None:
         if self.index:
             self._index_lines.append(cdxj.line_for(url, timestamp14(date), status, headers, digest, location))

@@ -1,77 +1,124 @@
 """The store pipeline: records into SQLite, in batches, with the run's bookkeeping.
 
-Rows are buffered and written every ``SWAMPCRAWL_STORE_BATCH`` rows in one
-transaction (FIELD_NOTES: a transaction per row costs 2 to 7 times more).
-Every archived response becomes a ``captures`` row; the run itself a
-``crawl_runs`` row holding Scrapy's stats.
+Rows are buffered and written every ``SWAMPCRAWL_STORE_BATCH`` rows in one transaction (a
+transaction per row costs 2 to 7 times more). Every archived response, announced by the
+capture extension's ``response_archived`` signal, becomes a ``captures`` row; the run itself
+a ``crawl_runs`` row, finished in the ``spider_closed`` handler, which knows how the crawl
+ended: its status is the finish reason (``finished``, ``shutdown``, ``closespider_*``), or
+``failed`` when rows could not be written.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from swampcrawl.config import parse_base_url
 from swampcrawl.lock import CrawlLock
+from swampcrawl.records.provenance import WarcRef
+from swampcrawl.signals import response_archived
 from swampcrawl.store import Store
+from swampcrawl.store.ingest import Exchange, RowBuffer, record_rows, response_rows
+from swampcrawl.store.runs import run_status
 from swampcrawl.urls import UrlRules
 
-from pipelines.rows import RowBuffer, capture_row, record_rows, response_rows
+logger = logging.getLogger(__name__)
 
 # Settings worth keeping with a run: what shaped the crawl.
 RUN_SETTINGS = ("SWAMPCRAWL_BASE_URL", "SWAMPCRAWL_DB", "SWAMPCRAWL_WARC_DIR", "USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY")
+STATUS_STAT = "swampcrawl/run/status"
+
+
+def header_list(headers: Any) -> list[tuple[str, str]]:
+    """Every value of every header of a Scrapy ``Headers`` object, as text."""
+    return [(key.decode("latin-1"), value.decode("latin-1")) for key in headers.keys() for value in headers.getlist(key)]
 
 
 class StorePipeline:
-    def __init__(self, crawler: Any) -> None:
-        settings = crawler.settings
+    def __init__(self, crawler: Any, db_path: str, batch: int, rules: UrlRules) -> None:
         self.crawler = crawler
-        self.db_path = settings.get("SWAMPCRAWL_DB")
-        if not self.db_path:
-            raise NotConfigured("SWAMPCRAWL_DB is empty")
-        self.batch = settings.getint("SWAMPCRAWL_STORE_BATCH")
-        self.lock = None if settings.getbool("SWAMPCRAWL_LOCK_HELD") else CrawlLock(self.db_path)
-        self.rules = UrlRules(parse_base_url(settings.get("SWAMPCRAWL_BASE_URL")))  # as the spiders read it
+        self.db_path = db_path
+        self.batch = batch
+        self.rules = rules
+        self.lock = None if crawler.settings.getbool("SWAMPCRAWL_LOCK_HELD") else CrawlLock(db_path)
         self.store: Store | None = None
         self.buffer: RowBuffer | None = None
         self.run_id: int | None = None
-        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+        self.write_error: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
-        return cls(crawler)
+        settings = crawler.settings
+        if settings.getbool("SWAMPCRAWL_INTERACTIVE"):
+            raise NotConfigured("scrapy shell / parse: nothing is stored")
+        db_path = settings.get("SWAMPCRAWL_DB")
+        if not db_path:
+            raise NotConfigured("SWAMPCRAWL_DB is empty")
+        pipeline = cls(crawler, db_path, settings.getint("SWAMPCRAWL_STORE_BATCH"),
+                       UrlRules(parse_base_url(settings.get("SWAMPCRAWL_BASE_URL"))))  # as the spiders read it
+        crawler.signals.connect(pipeline.response_archived, signal=response_archived)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
         if self.lock is not None:
             self.lock.acquire()
         self.store = Store(self.db_path)
         self.buffer = RowBuffer(self.store, self.batch, on_written=self._count)
+        # Holding the lock, no other crawl writes this database: a run still "running" died.
+        killed = self.store.mark_dead_runs()
+        if killed:
+            logger.warning("crawl runs %s never finished (their process died): marked killed", killed)
         settings = {name: self.crawler.settings.get(name) for name in RUN_SETTINGS}
         self.run_id = self.store.start_run(self.crawler.spider.name, settings)
 
+    def process_item(self, item: Any) -> Any:
+        self._add(record_rows(item, self.rules))
+        return item
+
+    def response_archived(self, response: Any, request: Any, ref: WarcRef, spider: Any = None) -> None:
+        if self.buffer is not None:
+            exchange = Exchange(response.url, response.status, header_list(response.headers), ref=ref)
+            self._add(response_rows(exchange, self.rules, self.run_id))
+
     def close_spider(self, spider: Any = None) -> None:
+        if self.buffer is not None:
+            self._write(self.buffer.flush)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Finish the run with how the crawl ended (Scrapy's finish reason is known here)."""
         if self.store is None:
             return
         try:
-            self.buffer.flush()
-            stats = self.crawler.stats.get_stats()
-            reason = stats.get("finish_reason", "finished")
-            self.store.finish_run(self.run_id, "finished" if reason == "finished" else str(reason), stats)
+            status = "failed" if self.write_error else run_status(reason)
+            self.crawler.stats.set_value(STATUS_STAT, status)
+            if self.write_error:
+                self.crawler.stats.set_value("swampcrawl/store/error", self.write_error)
+            stats = {**self.crawler.stats.get_stats(), "finish_reason": reason}
+            self.store.finish_run(self.run_id, status, stats)
         finally:
             self.store.close()
+            self.store = None
             if self.lock is not None:
                 self.lock.release()
 
-    def process_item(self, item: Any) -> Any:
-        self.buffer.add(record_rows(item, self.rules))
-        return item
+    def _add(self, rows: list) -> None:
+        self._write(lambda: self.buffer.add(rows))
 
-    def response_downloaded(self, response: Any, request: Any, spider: Any = None) -> None:
-        # The capture extension connected first, so the WARC location is in meta.
-        if self.buffer is not None:
-            self.buffer.add(response_rows(capture_row(response, request, self.rules, self.run_id)))
+    def _write(self, write: Any) -> None:
+        """A write that fails stops the crawl: its rows stay buffered, the run is marked failed."""
+        try:
+            write()
+        except Exception as error:
+            if self.write_error is None:
+                self.write_error = f"{type(error).__name__}: {error}"
+                logger.error("could not write to %s: %s; stopping the crawl", self.db_path, error)
+                if self.crawler.engine is not None and self.crawler.engine.spider is not None:
+                    deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
 
     def _count(self, table: str, rows: int) -> None:
         self.crawler.stats.inc_value(f"swampcrawl/store/{table}", rows)

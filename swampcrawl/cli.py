@@ -46,4 +46,13 @@ def main() -> None:
 
     Crawls run with Scrapy (`scrapy crawl stories`); these commands serve
     the offline replica, extract saved pages, and work on archives.
+    `swampcrawl COMMAND --help` shows each command's options and an example.
+
+    Example:
+
+    \b
+        swampcrawl replica --port 8765 --stories 50 &
+        scrapy crawl stories -s SWAMPCRAWL_BASE_URL=http://127.0.0.1:8765
+        swampcrawl summary --db data/swamp.db
+        swampcrawl wacz data/warc -o vocal.wacz
     """

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -68,6 +69,26 @@ def parse_size(name: str, value: object, minimum: int = 0) -> int:
     if number < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, not {number}")
     return number
+
+
+# Defaults of the WARC writer's settings, for a capture extension used outside this project.
+WARC_DEFAULTS = {"SWAMPCRAWL_WARC_PREFIX": "swampcrawl", "SWAMPCRAWL_WARC_GZIP_LEVEL": 3,
+                 "SWAMPCRAWL_WARC_MAX_SIZE": 1_000_000_000}
+
+
+def warc_writer_options(settings: Any) -> dict[str, Any]:
+    """The WARC writer's options from Scrapy settings (anything with ``.get(name, default)``):
+    ``prefix``, ``gzip_level`` (0-9), ``max_size``; a bad value is one SettingsError line.
+    The capture extension calls it in ``from_crawler``; ``scrapy crawl`` before any request."""
+    value = {name: settings.get(name, default) for name, default in WARC_DEFAULTS.items()}
+    prefix = str(value["SWAMPCRAWL_WARC_PREFIX"])
+    if not prefix or prefix.startswith(".") or any(char in prefix for char in "/\\\0"):
+        raise SettingsError(f"SWAMPCRAWL_WARC_PREFIX must be a file name prefix without '/', such as swampcrawl; got {prefix!r}")
+    level = parse_size("SWAMPCRAWL_WARC_GZIP_LEVEL", value["SWAMPCRAWL_WARC_GZIP_LEVEL"])
+    if level > 9:
+        raise SettingsError(f"SWAMPCRAWL_WARC_GZIP_LEVEL must be from 0 to 9, not {level}")
+    max_size = parse_size("SWAMPCRAWL_WARC_MAX_SIZE", value["SWAMPCRAWL_WARC_MAX_SIZE"], minimum=1)
+    return {"prefix": prefix, "gzip_level": level, "max_size": max_size}
 
 
 def check_writable_dir(name: str, path: str | os.PathLike[str]) -> Path:

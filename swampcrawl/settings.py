@@ -49,8 +49,17 @@ EXTENSIONS = {
     "scrapy.extensions.remote_control.RemoteControl": None,
 }
 ITEM_PIPELINES = {
-    "pipelines.archive.ArchiveMetadataPipeline": 200,
     "pipelines.store.StorePipeline": 300,
+}
+# Scrapy's feed exporters (-O out.csv) with the database's values: tags as slugs, times as
+# 2026-11-24T09:30:00Z.
+FEED_EXPORTERS = {
+    "json": "swampcrawl.feeds.JsonItemExporter",
+    "jsonlines": "swampcrawl.feeds.JsonLinesItemExporter",
+    "jsonl": "swampcrawl.feeds.JsonLinesItemExporter",
+    "jl": "swampcrawl.feeds.JsonLinesItemExporter",
+    "csv": "swampcrawl.feeds.CsvItemExporter",
+    "xml": "swampcrawl.feeds.XmlItemExporter",
 }
 
 # Archival crawls keep no cookies: pages are the same for everyone, and the

@@ -93,8 +93,9 @@ def print_summary(summary: dict[str, Any]) -> None:
 def summary(db_path: Path, warc_dir: Path, as_json: bool) -> None:
     """Rows per table, the last crawl runs, the archive's size and a sample query.
 
-    \b
     Example:
+
+    \b
         swampcrawl summary --db data/swamp.db
     """
     if not db_path.is_file():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from collections import Counter
 from typing import Any
@@ -72,3 +74,28 @@ def crawl(spider: str, base_url: str, data: Path, spargs: dict[str, str] | None 
     the crawl runs as an asyncio task, as Scrapy's coroutines expect.
     """
     return deferred_from_coro(run_crawl(spider, base_url, data, spargs, **overrides))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRAPY = Path(sys.executable).parent / "scrapy"
+
+
+def scrapy_command(spider: str, *args: str, base_url: str, data: Path, command: str = "crawl") -> list[str]:
+    """``scrapy crawl SPIDER`` as a user types it, into ``data`` (extra arguments last: the
+    last ``-s`` of a name wins)."""
+    return [
+        str(SCRAPY), command, spider, "-L", "WARNING",
+        "-s", f"SWAMPCRAWL_BASE_URL={base_url}",
+        "-s", f"SWAMPCRAWL_DB={data / 'swamp.db'}",
+        "-s", f"SWAMPCRAWL_WARC_DIR={data / 'warc'}",
+        *args,
+    ]  # fmt: skip
+
+
+def scrapy_crawl(spider: str, *args: str, base_url: str, data: Path, timeout: int = 240) -> subprocess.CompletedProcess:
+    command = scrapy_command(spider, *args, base_url=base_url, data=data)
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def error_lines(result: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.strip()]

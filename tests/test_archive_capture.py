@@ -23,16 +23,22 @@ import json, sys
 import scrapy
 from scrapy.crawler import CrawlerProcess
 
+from archive.capture import WarcCapture
+from swampcrawl.signals import response_archived
+
 class ItemMetadata:
-    """What a pipeline does with the capture: record the extracted item beside its response."""
+    """A pipeline that finds the capture (get_extension) and records an item beside its response."""
     def __init__(self, crawler):
-        self.crawler = crawler
+        self.capture = crawler.get_extension(WarcCapture)
+        crawler.signals.connect(self.archived, signal=response_archived)
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+    def archived(self, response, request, ref, spider):
+        ARCHIVED.append({"url": response.url, "record_id": ref.record_id, "meta": request.meta["warc"].record_id})
     def process_item(self, item):
         warc = item["warc"]
-        self.crawler.warc_capture.write_metadata(item["url"], warc.record_id, {"title": item["title"]})
+        self.capture.write_metadata(item["url"], warc.record_id, {"title": item["title"]})
         ITEMS.append({"url": item["url"], "title": item["title"], "warc": warc.as_dict()})
         return item
 
@@ -48,13 +54,14 @@ class TinySpider(scrapy.Spider):
 
 BASE, WARC_DIR = sys.argv[1], sys.argv[2]
 ITEMS = []
+ARCHIVED = []
 process = CrawlerProcess({
     "EXTENSIONS": {"archive.capture.WarcCapture": 500},
     "ITEM_PIPELINES": {ItemMetadata: 300},
     "SWAMPCRAWL_WARC_DIR": WARC_DIR,
     "SWAMPCRAWL_WARC_PREFIX": "tiny",
     "ROBOTSTXT_OBEY": True,
-    "COOKIES_ENABLED": False,  # offline: the cookie middleware's suffix list download (FIELD_NOTES)
+    "COOKIES_ENABLED": False,  # offline: the cookie middleware would download a suffix list
     "DEFAULT_REQUEST_HEADERS": {"Accept-Encoding": "gzip, deflate", "Accept": "text/html"},
     "HTTPERROR_ALLOW_ALL": True,
     "TELNETCONSOLE_ENABLED": False,
@@ -64,7 +71,7 @@ crawler = process.create_crawler(TinySpider)
 process.crawl(crawler)
 process.start()
 print(json.dumps({"stats": {k: v for k, v in crawler.stats.get_stats().items() if k.startswith("swampcrawl/")},
-                  "items": ITEMS}))
+                  "items": ITEMS, "archived": ARCHIVED}))
 '''
 
 
@@ -110,6 +117,10 @@ def test_crawl_archives_every_exchange(site, tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     stats, items = result["stats"], result["items"]
+    # each written response announced once, with the reference the spider finds in meta
+    assert sorted(a["url"].removeprefix(site) for a in result["archived"]) == sorted(
+        ["/robots.txt", "/", "/old", "/missing", "/story", "/story?x=1"])
+    assert all(a["record_id"] == a["meta"] for a in result["archived"])
     assert stats["swampcrawl/warc/errors"] == 0, run.stderr[-3000:]
     assert_folder_valid(warc_dir)
     assert (warc_dir / "index.cdxj").exists() and not list(warc_dir.glob("*.open"))

@@ -28,7 +28,7 @@ from archive_support import assert_warcio_valid, read_records, warc_files
 from crawl_support import story_mismatches
 from replica_process import ReplicaProcess
 from test_archive_pywb import free_port, replay, wait_for_port
-from test_crawl_command import scrapy_crawl
+from crawl_support import scrapy_crawl
 
 SWAMPCRAWL = Path(sys.executable).parent / "swampcrawl"
 SPIDERS = ("stories", "creators", "communities")

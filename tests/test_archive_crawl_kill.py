@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive_support import assert_warcio_valid, warc_files
 from replica_process import ReplicaProcess
-from test_crawl_command import ROOT, scrapy_crawl
+from crawl_support import ROOT, scrapy_crawl
 
 SCRAPY = Path(sys.executable).parent / "scrapy"
 ROLLOVER = "SWAMPCRAWL_WARC_MAX_SIZE=200000"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from warcio.utils import Digester
 
-from archive.writer import RecordLocation, WarcWriter
+from archive.writer import WarcWriter
+from swampcrawl.records.provenance import WarcRef
 from archive_support import (
     EXCHANGE_DATE, GZIP_HTML, HTML, FixedClock, SequentialIds, assert_folder_valid, read_records, warc_files,
 )
@@ -31,7 +32,7 @@ def make_writer(directory: Path, **kwargs) -> WarcWriter:
 
 
 def write_page(writer: WarcWriter, url: str = "https://vocal.media/fyi/a-story?ref=home&page=2",
-               body: bytes = GZIP_HTML, status: int = 200, headers=None, **kwargs) -> RecordLocation:
+               body: bytes = GZIP_HTML, status: int = 200, headers=None, **kwargs) -> WarcRef:
     return writer.write_exchange(
         url, "GET", REQUEST_HEADERS, b"", "HTTP/1.1", status,
         RESPONSE_HEADERS if headers is None else headers, body, EXCHANGE_DATE, **kwargs,

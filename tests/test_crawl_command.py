@@ -4,33 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import sqlite_utils
+from crawl_support import error_lines, scrapy_crawl
 from replica_process import ReplicaProcess
 
 from swampcrawl.lock import CrawlLock
-
-ROOT = Path(__file__).resolve().parent.parent
-SCRAPY = Path(sys.executable).parent / "scrapy"
-
-
-def scrapy_crawl(spider: str, *args: str, base_url: str, data: Path, timeout: int = 240) -> subprocess.CompletedProcess:
-    command = [
-        str(SCRAPY), "crawl", spider, "-L", "WARNING",
-        "-s", f"SWAMPCRAWL_BASE_URL={base_url}",
-        "-s", f"SWAMPCRAWL_DB={data / 'swamp.db'}",
-        "-s", f"SWAMPCRAWL_WARC_DIR={data / 'warc'}",
-        *args,
-    ]  # fmt: skip
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-
-
-def error_lines(result: subprocess.CompletedProcess) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +49,9 @@ def test_unreachable_base_url_exits_non_zero_with_one_line(tmp_path):
         ("SWAMPCRAWL_BASE_URL=https://vocal.media/fiction", "SWAMPCRAWL_BASE_URL must name a site"),
         ("SWAMPCRAWL_WARC_MAX_SIZE=big", "SWAMPCRAWL_WARC_MAX_SIZE must be a whole number"),
         ("SWAMPCRAWL_STORE_BATCH=0", "SWAMPCRAWL_STORE_BATCH must be at least 1"),
+        # checked by the capture extension's own from_crawler too (test_crawl_records)
+        ("SWAMPCRAWL_WARC_GZIP_LEVEL=42", "SWAMPCRAWL_WARC_GZIP_LEVEL must be from 0 to 9, not 42"),
+        ("SWAMPCRAWL_WARC_PREFIX=runs/a", "SWAMPCRAWL_WARC_PREFIX must be a file name prefix without '/'"),
     ],
 )
 def test_malformed_setting_is_one_line_and_exit_2(tmp_path, setting, message):

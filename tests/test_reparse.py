@@ -165,7 +165,7 @@ def test_progress_bar_on_request(tmp_path):
 
 def test_help_ends_with_an_example():
     result = CliRunner().invoke(reparse, ["--help"])
-    assert "Example:\n      swampcrawl reparse data/warc --db" in result.output
+    assert "Example:\n\n      swampcrawl reparse data/warc --db" in result.output
 
 
 # -- errors: one line, non-zero exit, no traceback -------------------------------------------------

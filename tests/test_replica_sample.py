@@ -1,4 +1,4 @@
-"""The sample story reads like shared/platform/sample-story-page.txt; story pages follow section 4."""
+"""The sample story reads like the real sample story page's visible text; story pages follow section 4."""
 
 from __future__ import annotations
 

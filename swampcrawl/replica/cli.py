@@ -101,6 +101,7 @@ def replica(host: str, port: int, stories: int, seed: int, epoch: int, build: st
 
     Example:
 
+    \b
         swampcrawl replica --port 8765 --stories 50 --seed 1 --truth truth.json
     """
     now = _check(stories, epoch, port, now_text)

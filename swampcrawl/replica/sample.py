@@ -1,4 +1,4 @@
-"""The real story of ``shared/platform/sample-story-page.txt``, reproduced in The Swamp.
+"""A real story of The Swamp, reproduced from the visible text of its page.
 
 Its page must read like that file, so its text is kept here verbatim: ``p`` is a
 paragraph, ``h`` a heading and consecutive ``li`` lines one unordered list.

@@ -2,14 +2,23 @@
 
 Before the crawl starts, the settings and spider arguments are validated and
 the database's lock is taken; a problem is one line on stderr and exit status
-2, not a traceback. After the crawl, a base URL that never answered is
-reported with exit status 1, and a summary says what the run did.
+2, not a traceback (components check their own settings in ``from_crawler``
+and raise ``SettingsError``, reported the same way). After the crawl, a
+summary line says what the run did, and the exit status how it ended:
+
+- 0: finished, or stopped at a limit it was given (``closespider_itemcount``,
+  ``closespider_pagecount``, ``closespider_timeout``);
+- 1: failed (the database could not be written, ``closespider_errorcount``,
+  another reason), or the base URL never answered;
+- 2: bad settings or arguments, or the database is locked by another crawl;
+- 130: interrupted (Ctrl-C or SIGTERM: finish reason ``shutdown``).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -23,8 +32,14 @@ from swampcrawl.config import (
     parse_base_url,
     parse_communities,
     parse_size,
+    warc_writer_options,
 )
 from swampcrawl.lock import CrawlLock, LockedError
+from swampcrawl.store.runs import run_status
+
+# Exit status of a crawl that ran, by its crawl_runs.status.
+SUCCESS_STATUSES = frozenset({"finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"})
+INTERRUPTED = 130
 
 
 def unreachable(base_url: str, user_agent: str, timeout: float = 15.0) -> str | None:
@@ -53,7 +68,7 @@ def summary_line(spider: str, stats: dict, settings) -> str:
         if key.startswith("downloader/response_status_count/")
     )
     return (
-        f"swampcrawl: {spider} {stats.get('finish_reason', 'stopped')} in {stats.get('elapsed_time_seconds', 0):.1f} s: "
+        f"swampcrawl: {spider} {crawl_status(stats)} in {stats.get('elapsed_time_seconds', 0):.1f} s: "
         f"{stats.get('downloader/response_count', 0):,} responses ({statuses or 'none'}), "
         f"{stats.get('item_scraped_count', 0):,} items, "
         f"{stats.get('swampcrawl/warc/records_written', 0):,} WARC records "
@@ -61,6 +76,18 @@ def summary_line(spider: str, stats: dict, settings) -> str:
         f"{stats.get('log_count/ERROR', 0)} errors; "
         f"database {settings.get('SWAMPCRAWL_DB')}, WARCs in {settings.get('SWAMPCRAWL_WARC_DIR')}"
     )
+
+
+def crawl_status(stats: dict) -> str:
+    """The run's crawl_runs.status (the store pipeline's word, else the finish reason's)."""
+    return stats.get("swampcrawl/run/status") or run_status(stats.get("finish_reason"))
+
+
+def exit_status(stats: dict) -> int:
+    status = crawl_status(stats)
+    if status in SUCCESS_STATUSES:
+        return 0
+    return INTERRUPTED if status == "shutdown" else 1
 
 
 class Command(ScrapyCrawl):
@@ -85,6 +112,8 @@ class Command(ScrapyCrawl):
             lock.release()
         if not self.exitcode:
             self.report_unreachable(stats)
+        if stats and not self.exitcode:
+            self.exitcode = exit_status(stats)
         if stats:
             print(summary_line(args[0], stats, self.settings), flush=True)
 
@@ -93,11 +122,29 @@ class Command(ScrapyCrawl):
         if len(args) != 1:
             raise UsageError("give one spider name: stories, creators or communities")
         crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        started = self.crawler_process.crawl(crawler, **opts.spargs)
+        if hasattr(started, "add_done_callback"):  # an asyncio Task (Scrapy's asyncio process)
+            started.add_done_callback(self.crawl_done)
+        else:  # a Deferred (Twisted's)
+            started.addErrback(lambda failure: self.bootstrap_error(failure.value) or failure)
         self.crawler_process.start()
+        if self.exitcode:
+            return {}
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
         return crawler.stats.get_stats() if crawler.stats else {}
+
+    def crawl_done(self, task) -> None:
+        error = None if task.cancelled() else task.exception()
+        if error is not None and not self.bootstrap_error(error):
+            traceback.print_exception(error)
+
+    def bootstrap_error(self, error: BaseException) -> bool:
+        """A component refused its settings (SettingsError in from_crawler): one line, exit 2."""
+        if isinstance(error, SettingsError):
+            self.fail(2, str(error))
+            return True
+        return False
 
     def validate(self, args: list[str], opts: argparse.Namespace) -> None:
         settings = self.settings
@@ -105,9 +152,8 @@ class Command(ScrapyCrawl):
             raise SettingsError(f"no spider named {args[0]!r}: use stories, creators or communities")
         parse_base_url(settings.get("SWAMPCRAWL_BASE_URL"))
         parse_communities(opts.spargs.get("community"))
-        for name in ("SWAMPCRAWL_WARC_MAX_SIZE", "SWAMPCRAWL_STORE_BATCH"):
-            parse_size(name, settings.get(name), minimum=1)
-        parse_size("SWAMPCRAWL_WARC_GZIP_LEVEL", settings.get("SWAMPCRAWL_WARC_GZIP_LEVEL"))
+        parse_size("SWAMPCRAWL_STORE_BATCH", settings.get("SWAMPCRAWL_STORE_BATCH"), minimum=1)
+        warc_writer_options(settings)  # the capture extension checks them too, in from_crawler
         parse_size("SWAMPCRAWL_MAX_LISTING_PAGES", settings.get("SWAMPCRAWL_MAX_LISTING_PAGES"))
         db = settings.get("SWAMPCRAWL_DB")
         if not db:

@@ -1,8 +1,8 @@
 """The SQLite store: schema, migrations and batched writes, without Scrapy.
 
 The crawl's pipelines and ``swampcrawl reparse`` both write through ``Store``; the
-schema is public (CONTRACT.md, docs/schema.md). Every write method is one transaction,
-whatever the number of rows: per-row commits cost several times more (FIELD_NOTES.md).
+schema is public (docs/schema.md). Every write method is one transaction, whatever the
+number of rows: per-row commits cost several times more.
 
 Example::
 
@@ -87,6 +87,10 @@ class Store:
 
     def finish_run(self, run_id: int, status: str, stats: dict[str, Any] | None) -> None:
         runs.finish_run(self.db, run_id, status, stats)
+
+    def mark_dead_runs(self) -> list[int]:
+        """Runs a dead process left ``running``, now ``killed`` (call holding the crawl lock)."""
+        return runs.mark_dead_runs(self.db)
 
     def run(self, run_id: int) -> dict[str, Any] | None:
         return runs.get_run(self.db, run_id)

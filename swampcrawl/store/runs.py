@@ -37,6 +37,32 @@ def start_run(db: Database, spider: str, settings: dict[str, Any] | None = None)
     return int(table.last_pk)
 
 
+# How a run ended, from Scrapy's finish reason: the reasons a crawl ends by itself or is
+# stopped by a person pass through; a write failure of the store pipeline is "failed".
+_REASON_STATUS = {"finished": "finished", "shutdown": "shutdown", "store_failed": "failed", "cancelled": "cancelled"}
+
+
+def run_status(reason: str | None) -> str:
+    """``crawl_runs.status`` for a Scrapy finish reason (``closespider_*`` kept as it is)."""
+    reason = str(reason or "failed")
+    if reason.startswith("closespider_"):
+        return reason
+    return _REASON_STATUS.get(reason, "failed")
+
+
+def mark_dead_runs(db: Database) -> list[int]:
+    """Runs left ``running`` by a process that died: marked ``killed``, finished at their
+    last capture. Call it holding the crawl lock, so no live run can be among them."""
+    ids = [row[0] for row in db.execute("SELECT id FROM crawl_runs WHERE status = 'running' ORDER BY id")]
+    if ids:
+        with db.atomic():
+            db.execute(
+                "UPDATE crawl_runs SET status = 'killed', finished_at = "
+                "(SELECT max(captured_at) FROM captures WHERE captures.run_id = crawl_runs.id) "
+                f"WHERE id IN ({', '.join('?' for _ in ids)})", ids)
+    return ids
+
+
 def finish_run(db: Database, run_id: int, status: str, stats: dict[str, Any] | None) -> None:
     stats = dict(stats or {})
     with db.atomic():

@@ -1,6 +1,6 @@
 """The database schema and its numbered migrations.
 
-Table and column names are public (CONTRACT.md, docs/schema.md): researchers' queries
+Table and column names are public (docs/schema.md): researchers' queries
 rely on them. A change to the schema is a new migration appended to ``MIGRATIONS``;
 a migration that has shipped is never edited, because databases already carry it.
 """
@@ -29,7 +29,7 @@ STORY_COLUMNS: dict[str, type] = {
     # extras
     "community_name": str, "published_raw": str, "updated_raw": str,
     "source": str, "extraction_errors": str, "captured_at": str,
-    "previous_urls": str,
+    "previous_urls": str, "derived": str,
 }  # fmt: skip
 
 PROVENANCE_COLUMNS: dict[str, type] = {
@@ -157,8 +157,15 @@ def _initial_schema(db: Database) -> None:
     _create_fts(db)
 
 
+def _add_derived(db: Database) -> None:
+    # Which of a story's fields were computed by swampcrawl rather than read from the page.
+    if "derived" not in db["stories"].columns_dict:
+        db["stories"].add_column("derived", str)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
+    Migration(2, "stories.derived", _add_derived),
 ]
 
 

@@ -52,6 +52,7 @@ def prepare_story(raw: Any) -> dict[str, Any]:
     story.update(provenance(row))
     story["is_top_story"] = to_flag(story["is_top_story"])
     story["id"] = None if story["id"] is None else str(story["id"])
+    story["derived"] = to_json(story["derived"]) if story["derived"] is not None else None
     # "tags" absent means "not known", which leaves the story's tags alone.
     story["tags"] = _tags(row["tags"]) if row.get("tags") is not None else None
     return story

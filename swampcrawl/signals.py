@@ -1,0 +1,9 @@
+"""swampcrawl's own Scrapy signals (sent with ``crawler.signals.send_catch_log``).
+
+Components announce events through these instead of relying on the order in which
+handlers of Scrapy's signals were connected.
+"""
+
+#: Sent by the WARC capture extension once a response (and its request) is written to the
+#: archive. Arguments: ``response``, ``request``, ``ref`` (a ``WarcRef``), ``spider``.
+response_archived = object()

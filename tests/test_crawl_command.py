@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import socket
+import subprocess
 
 import pytest
 import sqlite_utils
-from crawl_support import error_lines, scrapy_crawl
+from crawl_support import ROOT, error_lines, scrapy_command, scrapy_crawl
 from replica_process import ReplicaProcess
 
 from swampcrawl.lock import CrawlLock
@@ -90,3 +92,62 @@ def test_unknown_spider_is_one_line(tmp_path):
     result = scrapy_crawl("poems", base_url="http://127.0.0.1:9", data=tmp_path)
     assert result.returncode == 2
     assert error_lines(result) == ["scrapy crawl: error: no spider named 'poems': use stories, creators or communities"]
+
+
+# -- feeds hold the database's values ---------------------------------------------------------------
+
+
+def database_story_values(db_path) -> dict[str, dict]:
+    """Per story URL: its tags (slugs in page order) and times, as the database holds them."""
+    db = sqlite_utils.Database(db_path)
+    stories = {row["url"]: row for row in db["stories"].rows}
+    tags: dict[str, list[str]] = {url: [] for url in stories}
+    for link in db.query("SELECT story_url, tag_slug FROM story_tags ORDER BY story_url, position"):
+        tags[link["story_url"]].append(link["tag_slug"])
+    return {url: {"tags": tags[url], "published_at": row["published_at"], "captured_at": row["captured_at"],
+                  "updated_at": row["updated_at"]} for url, row in stories.items()}
+
+
+def test_csv_and_jsonl_feeds_hold_the_databases_values(replica, tmp_path):
+    csv_feed, jsonl_feed = tmp_path / "stories.csv", tmp_path / "stories.jsonl"
+    result = scrapy_crawl("stories", "-O", str(csv_feed), "-O", str(jsonl_feed), base_url=replica.base_url, data=tmp_path)
+    assert result.returncode == 0, result.stderr
+    stored = database_story_values(tmp_path / "swamp.db")
+    assert any(values["tags"] for values in stored.values())
+    with open(csv_feed, newline="", encoding="utf-8") as handle:
+        rows = {row["url"]: row for row in csv.DictReader(handle)}
+    items = {item["url"]: item for item in map(json.loads, jsonl_feed.read_text().splitlines())}
+    assert rows.keys() == items.keys() == stored.keys()
+    for url, values in stored.items():
+        assert rows[url]["tags"] == ",".join(values["tags"])  # slugs, not Tag(slug=...) reprs
+        assert items[url]["tags"] == values["tags"]
+        for column in ("published_at", "captured_at", "updated_at"):
+            assert items[url][column] == values[column]  # 2026-11-24T09:30:00Z, not +00:00
+            assert rows[url][column] == (values[column] or "")
+
+
+# -- scrapy shell and scrapy parse are no crawls ---------------------------------------------------------
+
+
+def test_scrapy_parse_archives_and_stores_nothing(replica, tmp_path):
+    story = replica.base_url + replica.truth["stories"][0]["path"]
+    command = scrapy_command("stories", "--callback", "route", base_url=replica.base_url, data=tmp_path, command="parse")
+    command[2] = story  # scrapy parse URL --spider stories
+    command[3:3] = ["--spider", "stories"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert replica.truth["stories"][0]["title"] in result.stdout
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "swamp.db").exists() and not list(tmp_path.glob("warc/*.warc.gz*"))
+
+
+def test_scrapy_shell_archives_and_stores_nothing(replica, tmp_path):
+    story = replica.base_url + replica.truth["stories"][0]["path"]
+    command = scrapy_command("stories", "-c", "(response.status, len(response.body) > 0)", base_url=replica.base_url,
+                             data=tmp_path, command="shell")
+    command[2] = story
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "(200, True)"
+    assert "Traceback" not in result.stderr and "ERROR" not in result.stderr
+    assert not (tmp_path / "swamp.db").exists() and not list(tmp_path.glob("warc/*.warc.gz*"))

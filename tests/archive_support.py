@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import gzip
+import socket
+import sqlite3
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
 from warcio.archiveiterator import ArchiveIterator
+
+from archive.writer import WarcWriter
+from swampcrawl.records.provenance import WarcRef
 
 BIN = Path(sys.executable).parent
 EXCHANGE_DATE = datetime(2026, 11, 24, 9, 30, 0, tzinfo=timezone.utc)
@@ -102,3 +110,70 @@ def assert_folder_valid(directory: Path) -> None:
     files = warc_files(directory)
     assert files, f"no WARC in {directory}"
     assert_warcio_valid(*files)
+
+
+# -- a writer with a fixed clock and ids, and one page written with it --------------------------
+
+REQUEST_HEADERS = [("User-Agent", "swampcrawl-test"), ("Accept-Encoding", "gzip, deflate")]
+RESPONSE_HEADERS = [
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Content-Encoding", "gzip"),
+    ("Set-Cookie", "session=abc; Path=/"),
+    ("Set-Cookie", "theme=dark; Path=/"),
+]
+
+
+def make_writer(directory: Path, **kwargs) -> WarcWriter:
+    options = dict(host="testhost", warcinfo={"robots": "obey"}, clock=FixedClock(), record_id_factory=SequentialIds())
+    options.update(kwargs)
+    return WarcWriter(directory, **options)
+
+
+def write_page(writer: WarcWriter, url: str = "https://vocal.media/fyi/a-story?ref=home&page=2",
+               body: bytes = GZIP_HTML, status: int = 200, headers=None, **kwargs) -> WarcRef:
+    return writer.write_exchange(
+        url, "GET", REQUEST_HEADERS, b"", "HTTP/1.1", status,
+        RESPONSE_HEADERS if headers is None else headers, body, EXCHANGE_DATE, **kwargs,
+    )
+
+
+# -- pywb and databases ------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError("pywb did not start")
+
+
+def replay(base: str, timestamp: str, url: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(f"{base}/{timestamp}id_/{url}", headers={"Accept-Encoding": "identity"})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            body = response.read()
+            if response.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            return response.status, body
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def rows_by_key(db: Path, table: str) -> dict[Any, dict[str, Any]]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = [dict(row) for row in conn.execute(f"SELECT * FROM {table}")]
+        keys = [row[1] for row in conn.execute(f"PRAGMA table_info({table})") if row[5]]
+    if keys == ["id"]:
+        keys = ["warc_record_id"]  # captures: their record in the archive identifies them
+    keyed = {tuple(row[k] for k in keys): row for row in rows}
+    assert len(keyed) == len(rows), f"{table}: duplicate keys"
+    return keyed

@@ -12,7 +12,7 @@ from archive.cdxj import INDEX_NAME, build_index, read_index, surt, update_index
 from archive.writer import WarcWriter
 from archive_support import BIN, FixedClock, HTML, warc_files
 from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
-from test_archive_writer import make_writer, write_page
+from archive_support import make_writer, write_page
 
 URLS = [
     "https://vocal.media/", "https://vocal.media", "https://www.vocal.media/fyi",

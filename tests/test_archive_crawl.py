@@ -27,7 +27,7 @@ import pytest
 from archive_support import assert_warcio_valid, read_records, warc_files
 from crawl_support import story_mismatches
 from replica_process import ReplicaProcess
-from test_archive_pywb import free_port, replay, wait_for_port
+from archive_support import free_port, replay, rows_by_key, wait_for_port
 from crawl_support import scrapy_crawl
 
 SWAMPCRAWL = Path(sys.executable).parent / "swampcrawl"
@@ -172,18 +172,6 @@ EXCLUDED = {
 }
 # crawl_runs is the bookkeeping of the processes that wrote the database, not of the site.
 SKIPPED_TABLES = {"crawl_runs", "sqlite_sequence"}
-
-
-def rows_by_key(db: Path, table: str) -> dict[Any, dict[str, Any]]:
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        rows = [dict(row) for row in conn.execute(f"SELECT * FROM {table}")]
-        keys = [row[1] for row in conn.execute(f"PRAGMA table_info({table})") if row[5]]
-    if keys == ["id"]:
-        keys = ["warc_record_id"]  # captures: their record in the archive identifies them
-    keyed = {tuple(row[k] for k in keys): row for row in rows}
-    assert len(keyed) == len(rows), f"{table}: duplicate keys"
-    return keyed
 
 
 def plain_tables(db: Path) -> list[str]:

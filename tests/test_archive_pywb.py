@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import gzip
-import socket
 import subprocess
-import time
-import urllib.request
 from datetime import datetime, timezone
 
 import pytest
 
-from archive_support import BIN, HTML, GZIP_HTML, assert_folder_valid
+from archive_support import BIN, HTML, GZIP_HTML, assert_folder_valid, free_port, replay, wait_for_port
 from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
-from test_archive_writer import RESPONSE_HEADERS, make_writer
+from archive_support import RESPONSE_HEADERS, make_writer
 
 DAY1 = datetime(2026, 11, 1, 10, 0, 0, tzinfo=timezone.utc)
 DAY2 = datetime(2026, 11, 2, 10, 0, 0, tzinfo=timezone.utc)
 URL = "https://vocal.media/fyi/a-story?ref=home"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write(writer, url: str, date: datetime, status: int = 200, body: bytes = GZIP_HTML):
@@ -54,28 +44,6 @@ def wayback(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError("pywb did not start")
-
-
-def replay(base: str, timestamp: str, url: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(f"{base}/{timestamp}id_/{url}", headers={"Accept-Encoding": "identity"})
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            body = response.read()
-            if response.headers.get("Content-Encoding") == "gzip":
-                body = gzip.decompress(body)
-            return response.status, body
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 def test_replay_original_and_revisits(wayback):

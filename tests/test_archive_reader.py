@@ -13,7 +13,7 @@ from archive.reader import iter_captures
 from archive.wacz import write_wacz
 from archive_support import EXCHANGE_DATE, HTML
 from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
-from test_archive_writer import make_writer, write_page
+from archive_support import make_writer, write_page
 
 
 def our_folder(tmp_path):

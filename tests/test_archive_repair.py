@@ -8,7 +8,7 @@ from archive.repair import repair_directory, repair_file
 from archive.writer import WarcWriter
 from archive_support import BIN, FixedClock, SequentialIds, assert_folder_valid, read_records, warc_files
 from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
-from test_archive_writer import write_page
+from archive_support import write_page
 
 
 def crashed_file(tmp_path, pages: int = 3):

@@ -4,39 +4,16 @@ from __future__ import annotations
 
 import gzip
 import re
-from pathlib import Path
 
 from warcio.utils import Digester
 
-from archive.writer import WarcWriter
-from swampcrawl.records.provenance import WarcRef
 from archive_support import (
-    EXCHANGE_DATE, GZIP_HTML, HTML, FixedClock, SequentialIds, assert_folder_valid, read_records, warc_files,
+    EXCHANGE_DATE, GZIP_HTML, HTML, FixedClock, assert_folder_valid,
+    make_writer, read_records, warc_files, write_page,
 )
 from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
 
-REQUEST_HEADERS = [("User-Agent", "swampcrawl-test"), ("Accept-Encoding", "gzip, deflate")]
-RESPONSE_HEADERS = [
-    ("Content-Type", "text/html; charset=utf-8"),
-    ("Content-Encoding", "gzip"),
-    ("Set-Cookie", "session=abc; Path=/"),
-    ("Set-Cookie", "theme=dark; Path=/"),
-]
 NAME_RE = re.compile(r"^swampcrawl-\d{14}-\d{5}-testhost\.warc\.gz$")
-
-
-def make_writer(directory: Path, **kwargs) -> WarcWriter:
-    options = dict(host="testhost", warcinfo={"robots": "obey"}, clock=FixedClock(), record_id_factory=SequentialIds())
-    options.update(kwargs)
-    return WarcWriter(directory, **options)
-
-
-def write_page(writer: WarcWriter, url: str = "https://vocal.media/fyi/a-story?ref=home&page=2",
-               body: bytes = GZIP_HTML, status: int = 200, headers=None, **kwargs) -> WarcRef:
-    return writer.write_exchange(
-        url, "GET", REQUEST_HEADERS, b"", "HTTP/1.1", status,
-        RESPONSE_HEADERS if headers is None else headers, body, EXCHANGE_DATE, **kwargs,
-    )
 
 
 def test_exchange_records_read_back_as_written(tmp_path):

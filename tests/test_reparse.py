@@ -24,7 +24,7 @@ from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: 
 from replica_process import ReplicaProcess
 from swampcrawl.replica.site import build_site
 from crawl_support import story_mismatches
-from test_archive_crawl import rows_by_key
+from archive_support import rows_by_key
 
 SWAMPCRAWL = Path(sys.executable).parent / "swampcrawl"
 SITE = "http://127.0.0.1:8000"

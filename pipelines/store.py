@@ -17,7 +17,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from swampcrawl.config import parse_base_url
+from swampcrawl.config import parse_base_url, parse_size
 from swampcrawl.lock import CrawlLock
 from swampcrawl.records.provenance import WarcRef
 from swampcrawl.signals import response_archived
@@ -58,7 +58,8 @@ class StorePipeline:
         db_path = settings.get("SWAMPCRAWL_DB")
         if not db_path:
             raise NotConfigured("SWAMPCRAWL_DB is empty")
-        pipeline = cls(crawler, db_path, settings.getint("SWAMPCRAWL_STORE_BATCH"),
+        batch = parse_size("SWAMPCRAWL_STORE_BATCH", settings.get("SWAMPCRAWL_STORE_BATCH", 200), minimum=1)
+        pipeline = cls(crawler, db_path, batch,
                        UrlRules(parse_base_url(settings.get("SWAMPCRAWL_BASE_URL"))))  # as the spiders read it
         crawler.signals.connect(pipeline.response_archived, signal=response_archived)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)

@@ -23,6 +23,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
 
 from swampcrawl.config import warc_writer_options
 from swampcrawl.records import Record
@@ -75,6 +76,7 @@ class WarcCapture:
         self.writer = writer
         self.clock = clock
         self.closed = False
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "WarcCapture":
@@ -98,13 +100,25 @@ class WarcCapture:
         # Scrapy only logs exceptions raised here: count them so tests and runs can see them.
         try:
             ref = self.write_response(response, request)
-        except Exception:
-            self.stats.inc_value(STATS + "errors")
-            logger.exception("could not archive %s", response.url)
+        except Exception as error:
+            self.archive_failed(response.url, error)
             return
         request.meta[META_KEY] = ref
         self.crawler.signals.send_catch_log(response_archived, response=response, request=request,
                                             ref=ref, spider=spider)
+
+    def archive_failed(self, url: str, error: Exception) -> None:
+        """An archive that cannot be written (a full disk, a lost folder) ends the crawl: pages
+        fetched but not archived would be lost to the archivist. The run ends as ``failed``."""
+        self.stats.inc_value(STATS + "errors")
+        if isinstance(error, OSError):
+            logger.error("could not archive %s: %s; stopping the crawl", url, error)
+        else:
+            logger.exception("could not archive %s; stopping the crawl", url)
+        engine = self.crawler.engine
+        if not self.stopping and engine is not None and engine.spider is not None:
+            self.stopping = True
+            deferred_from_coro(engine.close_spider_async(reason="archive_failed"))
 
     def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
         """Write what was extracted from a response beside it, as a ``metadata`` record."""

@@ -53,6 +53,16 @@ def _software_version() -> str:
     return f"swampcrawl/{__version__}"
 
 
+def _write_all(handle: BinaryIO, data: bytes) -> None:
+    """All of ``data`` to an unbuffered file (a raw write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        written = handle.write(view)
+        if not written:
+            raise OSError(f"could not write to {handle.name}")
+        view = view[written:]
+
+
 class WarcWriter:
     """Writes HTTP exchanges and metadata into rolling ``.warc.gz`` files in one folder."""
 
@@ -212,17 +222,20 @@ class WarcWriter:
     # -- files ----------------------------------------------------------------------------------
 
     def _append(self, *records: bytes) -> int:
-        """Write records back to back; return the offset of the last one."""
+        """Write records back to back; return the offset of the last one.
+
+        The file is unbuffered: a record is on its way to disk when this returns, and a
+        failed write (a full disk) is cut off at once, so the file still ends with a whole
+        record and can be sealed.
+        """
         handle = self._handle or self._open_file()
         start = handle.tell()
         try:
             for record in records:
-                handle.write(record)
-            handle.flush()  # a kill now loses at most the record being written
+                _write_all(handle, record)
         except OSError:
-            # Disk full or the like: cut the partial records off so later ones stay readable.
+            os.ftruncate(handle.fileno(), start)
             handle.seek(start)
-            handle.truncate()
             raise
         end = handle.tell()
         self.bytes_written += end - start
@@ -236,13 +249,13 @@ class WarcWriter:
             if (self.directory / name).exists():
                 continue
             try:
-                handle = open(self.directory / (name + OPEN_SUFFIX), "xb")
+                handle = open(self.directory / (name + OPEN_SUFFIX), "xb", buffering=0)
             except FileExistsError:
                 continue
             break
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._handle, self._name = handle, name
-        handle.write(self._warcinfo_record(name))
+        _write_all(handle, self._warcinfo_record(name))
         return handle
 
     def _warcinfo_record(self, name: str) -> bytes:

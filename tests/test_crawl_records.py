@@ -93,6 +93,9 @@ def test_captures_match_the_request_log_and_the_warc(two_epochs):
         if row["status"] == 301:
             assert location and location.endswith(truth["redirects"][path])
     assert {row["status"] for row in second} >= {200, 301, 404}
+    # the replica's pages state their word counts, reading times and dates: nothing derived
+    stories = table(data / "swamp.db", "stories")
+    assert stories and all(row["derived"] == "[]" for row in stories)
     # a payload the first run archived (robots.txt) is a revisit in the second
     assert [row["url"] for row in second if row["revisit"]] == [base + "/robots.txt"]
     assert all(row["content_type"].startswith("text/html") for row in second if row["kind"] == "story" and row["status"] == 200)
@@ -179,6 +182,29 @@ def test_a_database_that_refuses_writes_fails_the_run_and_exits_1(replica, tmp_p
     assert result.returncode == 1
     assert runs(tmp_path)[-1]["status"] == "failed"
     assert "refused by test" in result.stderr and "stories failed in" in result.stdout
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 512 KB tmpfs: a WARC folder that fills up mid-crawl (the tests run as root, as CI does)."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(folder)], capture_output=True, text=True)
+    assert mounted.returncode == 0, f"cannot mount a tmpfs for the full-disk test: {mounted.stderr}"
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def test_a_full_archive_disk_fails_the_run_and_exits_1(replica, tmp_path, tiny_disk):
+    result = scrapy_crawl("stories", "-s", f"SWAMPCRAWL_WARC_DIR={tiny_disk}", base_url=replica.base_url, data=tmp_path)
+    assert result.returncode == 1, result.stderr
+    [run] = runs(tmp_path)
+    assert run["status"] == "failed" and run["finished_at"]
+    assert "No space left on device" in result.stderr and "stopping the crawl" in result.stderr
+    assert "stories failed in" in result.stdout
+    # every captures row points at a record that is in the archive
+    rows = table(tmp_path / "swamp.db", "captures")
+    assert rows and all((tiny_disk / row["warc_filename"]).exists() for row in rows), (sorted(p.name for p in tiny_disk.iterdir()), [line for line in result.stderr.splitlines() if "rror" in line])
 
 
 # -- components check their own settings -----------------------------------------------------------

@@ -25,6 +25,17 @@ def test_extract_prints_one_json_object():
     assert record == json.loads((SAMPLE / "output.json").read_text())
 
 
+def test_extract_decodes_with_the_content_type():
+    case = FIXTURES / "story" / "hand-windows-1252-header"
+    meta = json.loads((case / "meta.json").read_text())
+    args = ["extract", str(case / "body.html"), "--url", meta["url"], "--captured-at", meta["captured_at"]]
+    result = run(*args, "--content-type", meta["content_type"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == json.loads((case / "output.json").read_text(encoding="utf-8"))
+    assert json.loads(result.output)["title"] == "Café “Le Moulin”"
+    assert json.loads(run(*args).output)["title"] != "Café “Le Moulin”"  # read as UTF-8 without it
+
+
 def test_extract_exits_1_with_errors_when_nothing_is_extractable(tmp_path):
     page = tmp_path / "empty.html"
     page.write_bytes(b"\x00\xff<<<not html")
@@ -62,3 +73,14 @@ def test_fixture_writes_a_case(tmp_path):
     assert (folder / "body.html").read_bytes() == (SAMPLE / "body.html").read_bytes()
     assert json.loads((folder / "meta.json").read_text()) == {"url": "https://vocal.media/theSwamp/s", "captured_at": "2026-11-24T09:30:00Z"}
     assert json.loads((folder / "output.json").read_text())["title"].startswith("With Tensions High")
+
+
+def test_fixture_keeps_the_content_type(tmp_path):
+    case = FIXTURES / "story" / "hand-windows-1252-header"
+    result = run("fixture", str(case / "body.html"), "--url", "https://vocal.media/theSwamp/cafe-le-moulin",
+                 "--captured-at", "2026-11-24T09:30:00Z", "--kind-dir", str(tmp_path), "--name", "case",
+                 "--content-type", "text/html; charset=windows-1252")
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "story" / "case"
+    assert json.loads((folder / "meta.json").read_text())["content_type"] == "text/html; charset=windows-1252"
+    assert json.loads((folder / "output.json").read_text(encoding="utf-8")) == json.loads((case / "output.json").read_text(encoding="utf-8"))

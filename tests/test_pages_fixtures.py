@@ -1,8 +1,10 @@
 """Saved pages under tests/fixtures/<kind>/<case>/ extract to their reviewed output.json.
 
 One test per field (ids like ``story/hand-sample-swamp/title``), so a failure names the
-field. New cases: ``swampcrawl fixture FILE --url URL --captured-at ISO --name CASE``
-(or scripts/replica_fixtures.py for the replica's variants); review output.json.
+field. New cases: ``swampcrawl fixture FILE --url URL --captured-at ISO --name CASE
+[--content-type CT]`` (or scripts/replica_fixtures.py for the replica's variants); review
+output.json. meta.json holds the URL, the capture time and, when the page came with one
+that matters, its ``Content-Type`` header.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ CASES = sorted(path.parent for path in FIXTURES.glob("*/*/output.json"))
 def extracted(case: Path) -> dict:
     meta = json.loads((case / "meta.json").read_text())
     captured_at = datetime.fromisoformat(meta["captured_at"].replace("Z", "+00:00"))
-    record = extract((case / "body.html").read_bytes(), meta["url"], captured_at)
+    record = extract((case / "body.html").read_bytes(), meta["url"], captured_at, content_type=meta.get("content_type"))
     return record.page_dump()
 
 

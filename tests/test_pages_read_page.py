@@ -19,11 +19,12 @@ def test_read_page_equals_extract_and_extract_links(case):
     body = (case / "body.html").read_bytes()
     captured_at = datetime.fromisoformat(meta["captured_at"].replace("Z", "+00:00"))
     base = "/".join(meta["url"].split("/")[:3])
-    record, links = read_page(body, meta["url"], captured_at, base)
-    assert links == extract_links(body, meta["url"], base)
-    expected = extract(body, meta["url"], captured_at, base)
+    content_type = meta.get("content_type")
+    record, links = read_page(body, meta["url"], captured_at, base, content_type=content_type)
+    assert links == extract_links(body, meta["url"], base, content_type=content_type)
+    expected = extract(body, meta["url"], captured_at, base, content_type=content_type)
     if case.parent.name == "listing":
         assert record is None and links == expected
     else:
         assert record == expected
-    assert read_page(body, meta["url"], captured_at, base, want_record=False) == (None, links)
+    assert read_page(body, meta["url"], captured_at, base, want_record=False, content_type=content_type) == (None, links)

@@ -94,3 +94,60 @@ def test_canonical_url_drops_query_and_trailing_dot():
 def test_canonical_url_takes_the_posts_slug():
     story = extract(SAMPLE, "https://vocal.media/theSwamp/old-slug", NOW)
     assert story.url == "https://vocal.media/theSwamp/" + story.slug and story.slug.startswith("with-tensions")
+
+
+# -- what the platform said, and what was computed ---------------------------------------
+
+SLATE_BODY = {"document": {"nodes": [{"object": "block", "type": "paragraph", "nodes": [{"object": "text", "text": "Three short words."}]}]}}
+POST = {"name": "T", "slug": "a-story", "publishedAt": "2026-10-20T00:00:00Z", "content": SLATE_BODY}
+
+
+def test_platform_word_count_and_byline_minutes_are_kept():
+    """wordCount 1000 (we count 3; 1000 words would read 4 min) and a byline saying 7 min."""
+    post = {**POST, "wordCount": 1000}
+    byline = BYLINE.replace("1 min read", "7 min read")
+    story = extract(page(byline + "<div><p>Three short words.</p></div>", {"props": {"pageProps": {"post": post}}}), URL, NOW)
+    assert (story.body_text, story.word_count, story.reading_minutes, story.derived) == ("Three short words.", 1000, 7, [])
+
+
+def test_counts_are_computed_when_the_page_gives_neither():
+    post = dict(POST)
+    byline = BYLINE.replace(" <span>1 min read</span>", "")
+    story = extract(page(byline + "<div><p>Three short words.</p></div>", {"props": {"pageProps": {"post": post}}}), URL, NOW)
+    assert (story.word_count, story.reading_minutes) == (3, 1)
+    assert story.derived == ["word_count", "reading_minutes"]
+
+
+def test_minutes_computed_from_the_platforms_word_count():
+    post = {**POST, "wordCount": 1000}
+    byline = BYLINE.replace(" <span>1 min read</span>", "")
+    story = extract(page(byline + "<p>x</p>", {"props": {"pageProps": {"post": post}}}), URL, NOW)
+    assert (story.word_count, story.reading_minutes, story.derived) == (1000, 4, ["reading_minutes"])
+
+
+@pytest.mark.parametrize("value", [None, True, "many", -3, 2.5])
+def test_unusable_word_count_is_computed(value):
+    post = {**POST, "wordCount": value}
+    story = extract(page(BYLINE + "<p>x</p>", {"props": {"pageProps": {"post": post}}}), URL, NOW)
+    assert (story.word_count, story.reading_minutes, story.derived) == (3, 1, ["word_count"])
+
+
+def test_word_count_from_json_ld():
+    ld = {"@type": "Article", "headline": "T", "wordCount": 640, "articleBody": "Three short words."}
+    html = page(BYLINE.replace("1 min read", "3 min read") + f'<script type="application/ld+json">{json.dumps(ld)}</script>')
+    story = extract(html, URL, NOW)
+    assert (story.source, story.word_count, story.reading_minutes) == ("json_ld", 640, 3)
+    assert story.derived == ["published_at"]  # "about a month ago": an estimate
+
+
+def test_visible_text_page_derives_only_what_it_does_not_show():
+    story = extract(page(BYLINE.replace("1 min read", "5 min read") + "<div><p>One.</p><p>Two.</p></div>"), URL, NOW)
+    assert (story.source, story.word_count, story.reading_minutes) == ("visible_text", 2, 5)
+    assert story.derived == ["published_at", "word_count"]
+
+
+def test_a_cards_minutes_after_the_story_are_not_the_bylines():
+    byline = BYLINE.replace(" <span>1 min read</span>", "")
+    cards = '<h3>About the Creator</h3><p>Jo writes.</p><a href="/theSwamp/other">Other</a><span>9 min read</span>'
+    story = extract(page(byline + "<div><p>One.</p><p>Two.</p></div>" + cards), URL, NOW)
+    assert (story.reading_minutes, story.derived) == (1, ["published_at", "word_count", "reading_minutes"])

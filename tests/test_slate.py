@@ -91,3 +91,14 @@ def test_unparseable_href_is_dropped():
 def test_bad_documents_raise_slate_error(bad):
     with pytest.raises(SlateError):
         render(bad)
+
+
+def test_document_nested_deeper_than_python_recursion_is_a_slate_error():
+    node = text("deep")
+    for _ in range(5000):
+        node = block("blockquote", node)
+    with pytest.raises(SlateError, match="nested deeper"):
+        render(doc(node))
+    with pytest.raises(SlateError, match="nested deeper"):
+        render('{"object": "document", "nodes": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert render(doc(block("paragraph", text("after")))).text == "after"  # nothing left broken

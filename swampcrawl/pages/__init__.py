@@ -28,30 +28,44 @@ PageObject = StoryPage | CreatorPage | CommunityPage
 
 
 def extract(
-    body: bytes | str, url: str, captured_at: datetime | None = None, base_url: str | None = None
+    body: bytes | str,
+    url: str,
+    captured_at: datetime | None = None,
+    base_url: str | None = None,
+    *,
+    content_type: str | None = None,
 ) -> Story | Creator | Community | Listing:
     """The record of one page, by the kind of its URL (a ``Listing`` for listings and others).
 
     ``base_url`` defaults to the URL's own scheme and host, so a page saved from any
-    host (a replica on 127.0.0.1 included) extracts as itself.
+    host (a replica on 127.0.0.1 included) extracts as itself. ``content_type``: the
+    HTTP ``Content-Type`` header the page was served with, when known: its charset
+    decides how the bytes are decoded, as in a browser (``document.page_bytes``).
     """
     rules, normal, page_object = _route(url, base_url or _site_of(url))
-    doc = PageDocument(body)
+    doc = PageDocument(body, content_type)
     if page_object is None:
         return links_from_root(doc.root, normal, rules)
     return page_object(doc, normal, as_utc(captured_at or datetime.now(UTC)), rules).to_record()
 
 
 def read_page(
-    body: bytes | str, url: str, captured_at: datetime, base_url: str, want_record: bool = True
+    body: bytes | str,
+    url: str,
+    captured_at: datetime,
+    base_url: str,
+    want_record: bool = True,
+    *,
+    content_type: str | None = None,
 ) -> tuple[Story | Creator | Community | None, Listing]:
     """The page's record (None for listings, or when not wanted) and its links, from one parse.
 
     What a crawler calls on every page: parsing twice (``extract`` then
-    ``extract_links``) costs a third of the extraction time again.
+    ``extract_links``) costs a third of the extraction time again. ``content_type``:
+    the response's ``Content-Type`` header, as for ``extract``.
     """
     rules, normal, page_object = _route(url, base_url)
-    doc = PageDocument(body)
+    doc = PageDocument(body, content_type)
     links = links_from_root(doc.root, normal, rules)
     if page_object is None or not want_record:
         return None, links

@@ -55,9 +55,9 @@ def rules_for(base_url: str) -> UrlRules:
     return UrlRules(base_url)
 
 
-def extract_links(body: bytes | str, url: str, base_url: str) -> Listing:
-    """The links of any page (one parse)."""
-    return links_from_root(parse_html(body), url, rules_for(base_url))
+def extract_links(body: bytes | str, url: str, base_url: str, *, content_type: str | None = None) -> Listing:
+    """The links of any page (one parse); ``content_type`` as for ``extract``."""
+    return links_from_root(parse_html(body, content_type), url, rules_for(base_url))
 
 
 def _page_number(url: str) -> int | None:

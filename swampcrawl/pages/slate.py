@@ -29,7 +29,10 @@ CLOUDINARY = "https://res.cloudinary.com/jerrick/image/upload/"
 
 
 class SlateError(ValueError):
-    """The document is not a Slate document (bad JSON, wrong shape)."""
+    """The document is not a Slate document (bad JSON, wrong shape, nested too deeply)."""
+
+
+NESTED_TOO_DEEPLY = "content.document is nested deeper than Python's recursion limit: not rendered"
 
 
 @dataclass
@@ -49,6 +52,8 @@ def load_document(document: Any) -> dict:
             document = json.loads(document)
         except ValueError as exc:
             raise SlateError(f"content.document is not JSON: {exc}") from None
+        except RecursionError:
+            raise SlateError(NESTED_TOO_DEEPLY) from None
     if isinstance(document, dict) and isinstance(document.get("document"), dict):
         document = document["document"]  # a Slate Value wraps its document
     if not isinstance(document, dict) or not isinstance(document.get("nodes"), list):
@@ -57,10 +62,17 @@ def load_document(document: Any) -> dict:
 
 
 def render(document: Any, content: dict | None = None) -> RenderedBody:
-    """HTML and text of a document; ``content`` holds the images and embeds it points into."""
+    """HTML and text of a document; ``content`` holds the images and embeds it points into.
+
+    Raises ``SlateError`` for anything that is not a document it can render, a document
+    nested deeper than the renderer can recurse included.
+    """
     renderer = _Renderer(_Assets(content or {}))
     doc = load_document(document)
-    html = "".join(renderer.block(node) for node in _nodes(doc))
+    try:
+        html = "".join(renderer.block(node) for node in _nodes(doc))
+    except RecursionError:
+        raise SlateError(NESTED_TOO_DEEPLY) from None
     return RenderedBody(html=html, text="\n\n".join(renderer.texts))
 
 

@@ -2,9 +2,13 @@
 
 Sources are tried in order: ``__NEXT_DATA__`` (``props.pageProps.post``), JSON-LD,
 meta tags, the visible text. Each field takes the first value a source gives; the
-record's ``source`` names the first source that gave anything. Likes and the Top
-Story badge are read from the visible text even when ``__NEXT_DATA__`` is present,
-because only the page shows them.
+record's ``source`` names the first source that gave anything. Likes, the Top Story
+badge and the byline's "N min read" are read from the visible text even when
+``__NEXT_DATA__`` is present, because only the page shows them.
+
+What the platform says wins over what we could compute: ``word_count`` is the post's
+``wordCount``, ``reading_minutes`` the byline's "N min read". Only when the page does not
+say are they computed (from ``body_text``), and the record's ``derived`` names them.
 """
 
 from __future__ import annotations
@@ -15,18 +19,30 @@ from datetime import datetime
 from urllib.parse import unquote
 
 from swampcrawl.pages import story_visible
-from swampcrawl.pages.dates import parse_page_date, parse_timestamp
+from swampcrawl.pages.dates import parse_page_date, parse_timestamp, relative_window
 from swampcrawl.pages.document import PageDocument, dig, text_of
 from swampcrawl.pages.slate import SlateError, render
 from swampcrawl.records import Source, Story, Tag
 from swampcrawl.urls import PageKind, UrlRules, url_segments
 
 WORDS_PER_MINUTE = 265
-STORY_FIELDS = tuple(f for f in Story.model_fields if f not in ("source", "errors", "url"))
+STORY_FIELDS = tuple(f for f in Story.model_fields if f not in ("source", "errors", "url", "derived"))
+DERIVABLE = ("published_at", "updated_at", "word_count", "reading_minutes")  # in Story's field order
 
 
 def reading_minutes(word_count: int) -> int:
     return max(1, math.floor(word_count / WORDS_PER_MINUTE + 0.5))
+
+
+def platform_count(value: object) -> int | None:
+    """A count as the platform gives it (``wordCount``): a whole number, not a bool."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 def content_hash(title: str | None, subtitle: str | None, body_text: str | None) -> str:
@@ -93,6 +109,7 @@ class StoryPage:
             "hero_image_url": text_of(dig(post, "heroImage", "large")) or text_of(dig(post, "heroUnsplashImage", "publicUrl")),
             "is_top_story": bool(post["isEditorPick"]) if "isEditorPick" in post else None,
             "tags": [Tag(slug=str(t["slug"]), name=str(t.get("name") or t["slug"])) for t in post.get("tags") or [] if isinstance(t, dict) and t.get("slug")],
+            "word_count": platform_count(post.get("wordCount")),
             "_site_slug": text_of(site.get("slug")),
         }
         fields.update(self._body_from_post(post))
@@ -102,7 +119,7 @@ class StoryPage:
         content = post.get("content") if isinstance(post.get("content"), dict) else {}
         if content.get("document") is None:
             self.errors.append("post has no content.document")
-            return {"word_count": post.get("wordCount") if isinstance(post.get("wordCount"), int) else None}
+            return {}
         try:
             body = render(content["document"], content)
         except SlateError as exc:
@@ -129,6 +146,7 @@ class StoryPage:
             "author_name": text_of(author.get("name")) if isinstance(author, dict) else text_of(author),
             "hero_image_url": text_of(image.get("url")) if isinstance(image, dict) else text_of(image),
             "body_text": text_of(item.get("articleBody")),
+            "word_count": platform_count(item.get("wordCount")),
         }
 
     def from_meta(self) -> dict:
@@ -163,7 +181,7 @@ class StoryPage:
 
     def _finish(self, fields: dict, used: Source) -> Story:
         self._fill_from_url(fields)
-        self._derive(fields, computed_minutes=used is Source.NEXT_DATA)
+        derived = self._derive(fields)
         errors = [*self.doc.errors, *self.errors]
         if not fields.get("title"):
             errors.append("no title found")
@@ -171,7 +189,7 @@ class StoryPage:
         if not fields.get("body_text"):
             errors.append("no story body found")
         record = {k: fields[k] for k in STORY_FIELDS if fields.get(k) is not None}
-        return Story(url=fields["url"], source=used, errors=errors, **record)
+        return Story(url=fields["url"], source=used, errors=errors, derived=derived, **record)
 
     def _fill_from_url(self, fields: dict) -> None:
         """Community and slug from the URL, which names both; the canonical URL from them."""
@@ -185,12 +203,22 @@ class StoryPage:
         fields["url"] = self.rules.canonical(fields["community"] or "", fields["slug"] or "")
 
     @staticmethod
-    def _derive(fields: dict, computed_minutes: bool) -> None:
-        """Counts and hash from the body; the byline's "N min read" wins when it is all we have."""
+    def _derive(fields: dict) -> list[str]:
+        """Counts the page did not give, computed from the body, and the hash; the names of
+        the fields computed rather than read (the ``derived`` convention)."""
+        derived = set()
         body_text = fields.get("body_text")
-        if body_text is not None:
+        if fields.get("word_count") is None and body_text is not None:
             fields["word_count"] = len(body_text.split())
-        if fields.get("word_count") is not None and (computed_minutes or fields.get("reading_minutes") is None):
+            derived.add("word_count")
+        if fields.get("reading_minutes") is None and fields.get("word_count") is not None:
             fields["reading_minutes"] = reading_minutes(fields["word_count"])
+            derived.add("reading_minutes")
+        for key in ("published", "updated"):
+            raw = fields.get(f"{key}_raw")
+            if raw and fields.get(f"{key}_at") is not None and relative_window(raw) is not None:
+                derived.add(f"{key}_at")  # an estimate from "4 days ago" and the capture time
         if fields.get("title") or body_text:
+            # Always ours (a fingerprint of the text, no platform field): never "derived".
             fields["content_hash"] = content_hash(fields.get("title"), fields.get("subtitle"), body_text)
+        return [name for name in DERIVABLE if name in derived]

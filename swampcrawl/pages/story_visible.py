@@ -114,6 +114,10 @@ def _read_subtitle(chunks: list[tuple[str, etree._Element]], found: VisibleStory
 
 
 def _read_byline(chunks: list[tuple[str, etree._Element]], found: VisibleStory) -> None:
+    # The byline is above the story's end: past "About the Creator" a "3 min read" is
+    # another story's card, not what the page says of this one.
+    ends = [i for i, (text, _) in enumerate(chunks) if text in END_MARKERS]
+    chunks = chunks[: ends[0]] if ends else chunks
     joined = " ".join(text for text, _ in chunks)
     if (match := PUBLISHED.search(joined)) is not None:
         found.fields["published_raw"] = match.group(1)

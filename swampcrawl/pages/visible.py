@@ -19,6 +19,7 @@ LEAF_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaptio
 CONTAINER_TAGS = frozenset({"ul", "ol", "blockquote", "figure"})
 INLINE_KEEP = {"strong": "strong", "b": "strong", "em": "em", "i": "em", "u": "u", "s": "s", "del": "s", "strike": "s", "code": "code"}
 HEADING_MAP = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h3", "h5": "h3", "h6": "h3"}
+_WALK_EVENTS = ("start", "end", "comment", "pi")
 
 
 def is_element(node: object) -> bool:
@@ -27,22 +28,25 @@ def is_element(node: object) -> bool:
 
 def block_text(el: etree._Element) -> str:
     """The text of a block as shown: ``<br>`` is a line break, scripts are not text."""
+    # lxml's iterwalk, not recursion: markup may nest deeper than Python's recursion limit
+    # (and the walk is as fast).
     parts: list[str] = []
-    _collect(el, parts)
-    return "".join(parts).replace("\r\n", "\n").strip()
-
-
-def _collect(el: etree._Element, parts: list[str]) -> None:
-    if el.text:
-        parts.append(el.text)
-    for child in el:
-        if is_element(child):
-            if child.tag == "br":
+    walker = etree.iterwalk(el, events=_WALK_EVENTS)
+    for event, node in walker:
+        if event == "start":
+            if node is el:
+                if node.text:
+                    parts.append(node.text)
+            elif node.tag == "br":
                 parts.append("\n")
-            elif child.tag not in SKIP_TAGS:
-                _collect(child, parts)
-        if child.tail:
-            parts.append(child.tail)
+                walker.skip_subtree()
+            elif node.tag in SKIP_TAGS:
+                walker.skip_subtree()
+            elif node.text:
+                parts.append(node.text)
+        elif node.tail and node is not el:  # an element's end, a comment: what follows it
+            parts.append(node.tail)
+    return "".join(parts).replace("\r\n", "\n").strip()
 
 
 def in_chrome(el: etree._Element) -> bool:
@@ -98,11 +102,27 @@ def top_block(el: etree._Element, container: etree._Element) -> etree._Element:
 
 def sanitize(el: etree._Element) -> str:
     """Clean semantic HTML of one block: known tags kept, others unwrapped, scripts gone."""
-    tag = el.tag if is_element(el) else None
-    if tag is None or tag in SKIP_TAGS:
+    if not is_element(el) or el.tag in SKIP_TAGS:
         return ""
-    inner = escape(el.text or "") + "".join(sanitize(child) + escape(child.tail or "") for child in el)
-    return _wrap(el, tag, inner)
+    # Each open element's pieces; None for a dropped one (iterwalk: no recursion limit).
+    stack: list[list[str] | None] = []
+    walker = etree.iterwalk(el, events=_WALK_EVENTS)
+    for event, node in walker:
+        if event == "start":
+            if node.tag in SKIP_TAGS:
+                walker.skip_subtree()
+                stack.append(None)
+            else:
+                stack.append([escape(node.text or "")])
+        elif event == "end":
+            parts = stack.pop()
+            html = "" if parts is None else _wrap(node, node.tag, "".join(parts))
+            if not stack:
+                return html
+            stack[-1].append(html + escape(node.tail or ""))
+        else:  # a comment or processing instruction: only its tail is text
+            stack[-1].append(escape(node.tail or ""))
+    return ""
 
 
 def _wrap(el: etree._Element, tag: str, inner: str) -> str:

@@ -32,3 +32,8 @@ class Story(Record):
     like_count: int | None = None
     content_hash: str | None = None
     tags: list[Tag] = []
+    # Fields whose value the page did not state and extraction computed instead, in field
+    # order: word_count (from body_text), reading_minutes (from word_count), published_at /
+    # updated_at (estimated from a relative time such as "4 days ago"). Empty: every value
+    # is the platform's own (docs/ARCHITECTURE.md, "Conventions").
+    derived: list[str] = []

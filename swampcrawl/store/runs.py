@@ -38,8 +38,9 @@ def start_run(db: Database, spider: str, settings: dict[str, Any] | None = None)
 
 
 # How a run ended, from Scrapy's finish reason: the reasons a crawl ends by itself or is
-# stopped by a person pass through; a write failure of the store pipeline is "failed".
-_REASON_STATUS = {"finished": "finished", "shutdown": "shutdown", "store_failed": "failed", "cancelled": "cancelled"}
+# stopped by a person pass through; a write failure of the store or the archive is "failed".
+_REASON_STATUS = {"finished": "finished", "shutdown": "shutdown", "store_failed": "failed",
+                  "archive_failed": "failed"}
 
 
 def run_status(reason: str | None) -> str:

@@ -29,6 +29,7 @@ from swampcrawl.config import warc_writer_options
 from swampcrawl.records import Record
 from swampcrawl.records.provenance import WarcRef
 from swampcrawl.signals import response_archived
+from swampcrawl.store.ingest import header_pairs
 
 from archive.warcrecord import utc_now
 from archive.writer import WarcWriter
@@ -45,15 +46,6 @@ RECORDED_SETTINGS = (
     "SWAMPCRAWL_BASE_URL", "USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS",
     "CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_ENABLED", "DEPTH_LIMIT", "COOKIES_ENABLED",
 )
-
-
-def _header_list(headers: Any) -> list[tuple[str, str]]:
-    """Every value of every header (``headers[key]`` would keep only the last Set-Cookie)."""
-    return [
-        (key.decode("latin-1"), value.decode("latin-1"))
-        for key in headers.keys()
-        for value in headers.getlist(key)
-    ]
 
 
 def _warcinfo(crawler: Crawler) -> dict[str, str]:
@@ -132,11 +124,11 @@ class WarcCapture:
         location = self.writer.write_exchange(
             url=response.url,
             method=request.method,
-            request_headers=_header_list(request.headers),
+            request_headers=header_pairs(request.headers),
             request_body=request.body,
             protocol=response.protocol or "HTTP/1.1",
             status=response.status,
-            response_headers=_header_list(response.headers),
+            response_headers=header_pairs(response.headers),
             body=response.body,
             date=self.clock(),
             truncated="disconnect" if "dataloss" in response.flags else None,

@@ -22,7 +22,7 @@ from swampcrawl.lock import CrawlLock
 from swampcrawl.records.provenance import WarcRef
 from swampcrawl.signals import response_archived
 from swampcrawl.store import Store
-from swampcrawl.store.ingest import Exchange, RowBuffer, record_rows, response_rows
+from swampcrawl.store.ingest import Exchange, RowBuffer, header_pairs, record_rows, response_rows
 from swampcrawl.store.runs import run_status
 from swampcrawl.urls import UrlRules
 
@@ -31,11 +31,6 @@ logger = logging.getLogger(__name__)
 # Settings worth keeping with a run: what shaped the crawl.
 RUN_SETTINGS = ("SWAMPCRAWL_BASE_URL", "SWAMPCRAWL_DB", "SWAMPCRAWL_WARC_DIR", "USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY")
 STATUS_STAT = "swampcrawl/run/status"
-
-
-def header_list(headers: Any) -> list[tuple[str, str]]:
-    """Every value of every header of a Scrapy ``Headers`` object, as text."""
-    return [(key.decode("latin-1"), value.decode("latin-1")) for key in headers.keys() for value in headers.getlist(key)]
 
 
 class StorePipeline:
@@ -83,7 +78,7 @@ class StorePipeline:
 
     def response_archived(self, response: Any, request: Any, ref: WarcRef, spider: Any = None) -> None:
         if self.buffer is not None:
-            exchange = Exchange(response.url, response.status, header_list(response.headers), ref=ref)
+            exchange = Exchange(response.url, response.status, header_pairs(response.headers), ref=ref)
             self._add(response_rows(exchange, self.rules, self.run_id))
 
     def close_spider(self, spider: Any = None) -> None:

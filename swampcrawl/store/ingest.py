@@ -52,6 +52,12 @@ class Exchange:
         return (self.header("content-type") or "").split(";", 1)[0].strip().lower()
 
 
+def header_pairs(headers: Any) -> list[tuple[str, str]]:
+    """Every value of every header of a Scrapy ``Headers`` object (``keys``, ``getlist``), as
+    text. ``headers[key]`` would keep only the last of two Set-Cookie headers."""
+    return [(key.decode("latin-1"), value.decode("latin-1")) for key in headers.keys() for value in headers.getlist(key)]
+
+
 def capture_row(exchange: Exchange, rules: UrlRules, run_id: int | None) -> dict[str, Any]:
     """The ``captures`` row of an archived response (the store maps page_kind onto kind)."""
     ref = exchange.ref

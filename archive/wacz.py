@@ -11,6 +11,7 @@ import hashlib
 import html
 import json
 import re
+import uuid
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,7 +37,18 @@ def is_page(capture: Capture) -> bool:
     """An HTML 200 response that is a story, creator or community page (not a listing)."""
     if capture.status != 200 or capture.content_type not in ("text/html", "application/xhtml+xml"):
         return False
-    return not _NOT_PAGES.search(urlsplit(capture.url).path)
+    parts = urlsplit(capture.url)
+    if parts.scheme not in ("http", "https"):  # e.g. urn:pageinfo:… (metadata, never a page)
+        return False
+    return not _NOT_PAGES.search(parts.path)
+
+
+def page_id(url: str, ts: str) -> str:
+    """A stable id for a pages.jsonl line: the same capture always gets the same id.
+
+    Pages in WACZ files carry one (Browsertrix writes it, ReplayWeb.page keys its page list by it).
+    """
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ts} {url}"))
 
 
 def html_title(body: bytes) -> str:
@@ -48,14 +60,19 @@ def html_title(body: bytes) -> str:
 
 def page_entries(directory: Path, title_for: TitleCallback | None = None,
                  page_filter: PageFilter = is_page) -> list[dict]:
-    """One entry per page URL (its first capture), in capture order."""
+    """One entry per page URL (its first capture), in capture order: ``id``, ``url``, ``ts``, ``title``.
+
+    Only responses and revisits are captures: metadata records (``urn:pageinfo:<url>``) never
+    become pages.
+    """
     entries: dict[str, dict] = {}
     for capture in iter_captures([directory]):
         if capture.url in entries or not page_filter(capture):
             continue
         title = (title_for(capture) if title_for else None) or html_title(capture.body)
         stamp = capture.captured_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        entries[capture.url] = {"url": capture.url, "ts": stamp, "title": title}
+        entries[capture.url] = {"id": page_id(capture.url, stamp), "url": capture.url, "ts": stamp,
+                                "title": title}
     return list(entries.values())
 
 
@@ -96,7 +113,14 @@ def _store_file(archive: zipfile.ZipFile, path: Path, name: str) -> dict:
     hasher, size = hashlib.sha256(), 0
     info = zipfile.ZipInfo.from_file(path, name)
     info.compress_type = zipfile.ZIP_STORED
-    with open(path, "rb") as source, archive.open(info, "w", force_zip64=True) as target:
+    # A ZIP64 field in the local header only when the central directory has one too (a file over
+    # 4 GiB): ReplayWeb.page's zip reader (wabac.js) takes the data of an entry whose central record
+    # has no extra field to start right after the local header's name, and read every WARC of
+    # the WACZ 20 bytes early ("Archived Page Not Found") when the local header had one.
+    zip64 = info.file_size > zipfile.ZIP64_LIMIT
+    if not zip64:
+        info.file_size = 0  # zipfile would otherwise add the field from 95% of 4 GiB on
+    with open(path, "rb") as source, archive.open(info, "w", force_zip64=zip64) as target:
         for chunk in _chunks(source):
             hasher.update(chunk)
             target.write(chunk)

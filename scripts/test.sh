@@ -12,5 +12,7 @@ if ! command -v wget >/dev/null; then
     exit 1
   fi
 fi
+# The replay tests drive Debian's chromium through Playwright and load ReplayWeb.page from npm.
+scripts/install-replay-deps.sh
 scripts/setup.sh test
 exec .venv/bin/python -m pytest "$@"

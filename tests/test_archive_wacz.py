@@ -6,12 +6,13 @@ import gzip
 import json
 import os
 import subprocess
+import uuid
 import zipfile
 
-from archive.wacz import is_page, write_wacz
+from archive.wacz import is_page, page_id, write_wacz
 from archive_support import BIN
 from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
-from test_archive_writer import make_writer, write_page
+from archive_support import make_writer, write_page
 
 HTML_HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")]
 
@@ -23,7 +24,9 @@ def page(title: str) -> bytes:
 def archive_folder(tmp_path):
     folder = tmp_path / "warc"
     with make_writer(folder) as writer:
-        write_page(writer, url="https://vocal.media/fyi/a-story", body=page("A story"), headers=HTML_HEADERS)
+        story = write_page(writer, url="https://vocal.media/fyi/a-story", body=page("A story"), headers=HTML_HEADERS)
+        # What a crawl writes beside a page: the extracted item, under a URI no browser asks for.
+        writer.write_metadata("urn:pageinfo:https://vocal.media/fyi/a-story", story.record_id, {"title": "A story"})
         write_page(writer, url="https://vocal.media/authors/jo", body=page("Jo &amp; co"), headers=HTML_HEADERS)
         write_page(writer, url="https://vocal.media/fyi/copy", body=page("A story"), headers=HTML_HEADERS)
         write_page(writer, url="https://vocal.media/latest-stories", body=page("Latest"), headers=HTML_HEADERS)
@@ -50,6 +53,12 @@ def test_wacz_validates_and_lists_pages(tmp_path):
         ("https://vocal.media/fyi/copy", "A story"),  # a revisit: title from the original's payload
     ]
     assert pages[1]["ts"] == "2026-11-24T09:30:00Z"
+    # Every page has an id (ReplayWeb.page keys its page list by it), stable from run to run.
+    assert all(set(p) == {"id", "url", "ts", "title"} for p in pages[1:])
+    ids = [p["id"] for p in pages[1:]]
+    assert len(set(ids)) == len(ids) and all(uuid.UUID(i) for i in ids)
+    assert pages[1]["id"] == page_id("https://vocal.media/fyi/a-story", "2026-11-24T09:30:00Z")  # stable
+    assert not any(b"urn:" in line for line in index)  # metadata records are neither indexed nor pages
     assert package["wacz_version"] == "1.1.1" and package["profile"] == "data-package"
     assert {r["path"] for r in package["resources"]} == set(infos) - {"datapackage.json", "datapackage-digest.json"}
     assert index == sorted(index) and len(index) == 7
@@ -85,6 +94,7 @@ def test_which_captures_are_pages():
 
     assert is_page(capture("https://vocal.media/fyi/story"))
     assert is_page(capture("https://vocal.media/authors/jo"))
+    assert not is_page(capture("urn:pageinfo:https://vocal.media/fyi/story"))
     assert not is_page(capture("https://vocal.media/fyi/story", status=301))
     assert not is_page(capture("https://vocal.media/top-stories"))
     assert not is_page(capture("https://vocal.media/sitemap.xml", kind="application/xml"))

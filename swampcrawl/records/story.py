@@ -1,4 +1,4 @@
-"""A story: the ``stories`` columns of CONTRACT.md that come from the page."""
+"""A story: the `stories` columns of docs/schema.md that come from the page."""
 
 from __future__ import annotations
 

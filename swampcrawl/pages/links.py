@@ -1,4 +1,5 @@
-"""Every same-site link of a page, normalised, de-duplicated and sorted by kind.
+"""Every same-site link of a page, normalised, de-duplicated and sorted by kind, and the
+page's requisites (any host).
 
 The crawler calls this on every page, so it parses once and reads ``//a/@href``
 with one XPath; only the next-page search looks further (rel=next, then link words).
@@ -12,6 +13,7 @@ from lxml import etree
 from w3lib.url import url_query_parameter
 
 from swampcrawl.pages.document import parse_html
+from swampcrawl.pages.requisites import html_requisites
 from swampcrawl.records import Listing, Source
 from swampcrawl.urls import PageKind, UrlRules
 
@@ -44,6 +46,7 @@ def links_from_root(root: etree._Element, url: str, rules: UrlRules) -> Listing:
         url=page_url,
         kind=rules.classify(page_url).value,
         next_page_url=_next_page(root, page_url, seen, rules),
+        requisite_urls=html_requisites(root, url),
         source=Source.VISIBLE_TEXT,
         **buckets,
     )

@@ -14,3 +14,6 @@ class Listing(Record):
     tag_urls: list[str] = []
     listing_urls: list[str] = []  # community and global listings (every page number)
     next_page_url: str | None = None
+    # What a browser loads to show the page (stylesheets, scripts, fonts, images), on any
+    # host: absolute URLs in document order (swampcrawl.pages.requisites).
+    requisite_urls: list[str] = []

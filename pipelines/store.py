@@ -20,10 +20,11 @@ from scrapy.utils.defer import deferred_from_coro
 from swampcrawl.config import parse_base_url, parse_size
 from swampcrawl.lock import CrawlLock
 from swampcrawl.records.provenance import WarcRef
-from swampcrawl.signals import response_archived
+from swampcrawl.signals import request_failed, response_archived
 from swampcrawl.store import Store
 from swampcrawl.store.ingest import Exchange, RowBuffer, header_pairs, record_rows, response_rows
 from swampcrawl.store.runs import run_status
+from swampcrawl.store.values import now_iso
 from swampcrawl.urls import UrlRules
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class StorePipeline:
         pipeline = cls(crawler, db_path, batch,
                        UrlRules(parse_base_url(settings.get("SWAMPCRAWL_BASE_URL"))))  # as the spiders read it
         crawler.signals.connect(pipeline.response_archived, signal=response_archived)
+        crawler.signals.connect(pipeline.request_failed, signal=request_failed)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -80,6 +82,12 @@ class StorePipeline:
         if self.buffer is not None:
             exchange = Exchange(response.url, response.status, header_pairs(response.headers), ref=ref)
             self._add(response_rows(exchange, self.rules, self.run_id))
+
+    def request_failed(self, url: str, kind: str, reason: str, attempts: int, last_status: int | None,
+                       spider: Any = None) -> None:
+        if self.buffer is not None:
+            self._add([("errors", {"url": url, "kind": kind, "reason": reason, "attempts": attempts,
+                                   "last_status": last_status, "at": now_iso(), "run_id": self.run_id})])
 
     def close_spider(self, spider: Any = None) -> None:
         if self.buffer is not None:

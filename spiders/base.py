@@ -22,6 +22,9 @@ from swampcrawl.records import Listing
 from swampcrawl.records.provenance import capture_time, with_provenance
 from swampcrawl.urls import PageKind, UrlRules
 
+from spiders.failures import failure_reason, record_failure
+from spiders.requisites import RequisitesMixin
+
 LISTING_KINDS = frozenset({PageKind.COMMUNITY_LISTING, PageKind.TAG_LISTING, PageKind.GLOBAL_LISTING})
 
 # Settings lifted when the base URL is a loopback address (the replica):
@@ -44,7 +47,7 @@ def community_of(url: str) -> str:
     return urlsplit(url).path.strip("/").split("/")[0]
 
 
-class VocalSpider(scrapy.Spider):
+class VocalSpider(RequisitesMixin, scrapy.Spider):
     """Base of the stories, creators and communities spiders."""
 
     #: page kinds this spider requests when it finds links to them
@@ -74,6 +77,7 @@ class VocalSpider(scrapy.Spider):
         spider.rules = UrlRules(spider.base_url)
         spider.allowed_domains = [urlsplit(spider.base_url).hostname]
         spider.max_listing_pages = crawler.settings.getint("SWAMPCRAWL_MAX_LISTING_PAGES")
+        spider.setup_requisites(crawler.settings)
         return spider
 
     # --- start ---
@@ -119,6 +123,7 @@ class VocalSpider(scrapy.Spider):
         )
         if record is not None:
             yield with_provenance(record, ref)
+        yield from self.requisite_requests([*links.requisite_urls, getattr(record, "hero_image_url", None)])
         yield from self.follow(response, links)
 
     def follow(self, response: Response, links: Listing) -> Iterator[scrapy.Request]:
@@ -174,7 +179,8 @@ class VocalSpider(scrapy.Spider):
     # --- failures ---
 
     def failed(self, failure: Any) -> None:
-        """A request that failed after retries: logged and counted; the crawl goes on."""
-        request = getattr(failure, "request", None)
-        self.crawler.stats.inc_value("swampcrawl/requests/failed")
-        self.logger.warning("failed: %s (%s)", getattr(request, "url", "?"), failure.getErrorMessage())
+        """A request that failed after retries: recorded (an ``errors`` row); the crawl goes on."""
+        request = failure.request
+        reason, status = failure_reason(failure)
+        record_failure(self.crawler, self, request.url, str(self.rules.classify(request.url)), reason,
+                       request.meta.get("retry_times", 0) + 1, status)

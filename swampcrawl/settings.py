@@ -24,6 +24,10 @@ SWAMPCRAWL_WARC_MAX_SIZE = 1_000_000_000
 SWAMPCRAWL_WARC_GZIP_LEVEL = 3
 SWAMPCRAWL_STORE_BATCH = 200
 SWAMPCRAWL_MAX_LISTING_PAGES = 0  # 0: follow listings until a page brings nothing new
+# Page requisites (stylesheets, scripts, fonts, images): all | site | none (docs/settings.md)
+SWAMPCRAWL_REQUISITES = "all"
+SWAMPCRAWL_REQUISITE_HOSTS = "res.cloudinary.com,images.unsplash.com"
+SWAMPCRAWL_REQUISITE_MAX_SIZE = 20_000_000  # bytes, decompressed, per requisite
 
 # --- politeness for the real site ---
 USER_AGENT = f"swampcrawl/{__version__} (archival crawler; +https://github.com/swampcrawl/swampcrawl)"

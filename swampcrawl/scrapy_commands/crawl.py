@@ -35,6 +35,7 @@ from swampcrawl.config import (
     warc_writer_options,
 )
 from swampcrawl.lock import CrawlLock, LockedError
+from swampcrawl.requisites import RequisiteScope
 from swampcrawl.store.runs import run_status
 
 # Exit status of a crawl that ran, by its crawl_runs.status.
@@ -71,9 +72,11 @@ def summary_line(spider: str, stats: dict, settings) -> str:
         f"swampcrawl: {spider} {crawl_status(stats)} in {stats.get('elapsed_time_seconds', 0):.1f} s: "
         f"{stats.get('downloader/response_count', 0):,} responses ({statuses or 'none'}), "
         f"{stats.get('item_scraped_count', 0):,} items, "
+        f"{stats.get('swampcrawl/requisites/requested', 0):,} requisites "
+        f"({stats.get('swampcrawl/requisites/archived_before', 0):,} archived before), "
         f"{stats.get('swampcrawl/warc/records_written', 0):,} WARC records "
         f"({stats.get('swampcrawl/warc/revisits', 0):,} revisits), "
-        f"{stats.get('log_count/ERROR', 0)} errors; "
+        f"{stats.get('swampcrawl/requests/failed', 0):,} failed, {stats.get('log_count/ERROR', 0)} errors; "
         f"database {settings.get('SWAMPCRAWL_DB')}, WARCs in {settings.get('SWAMPCRAWL_WARC_DIR')}"
     )
 
@@ -154,6 +157,7 @@ class Command(ScrapyCrawl):
         parse_communities(opts.spargs.get("community"))
         parse_size("SWAMPCRAWL_STORE_BATCH", settings.get("SWAMPCRAWL_STORE_BATCH"), minimum=1)
         warc_writer_options(settings)  # the capture extension checks them too, in from_crawler
+        RequisiteScope.from_settings(settings, parse_base_url(settings.get("SWAMPCRAWL_BASE_URL")))  # and the spider
         parse_size("SWAMPCRAWL_MAX_LISTING_PAGES", settings.get("SWAMPCRAWL_MAX_LISTING_PAGES"))
         db = settings.get("SWAMPCRAWL_DB")
         if not db:

@@ -18,13 +18,15 @@ from urllib.parse import urljoin
 from swampcrawl.pages import extract
 from swampcrawl.records import Community, Creator, Record, Story
 from swampcrawl.records.provenance import WarcRef, capture_time, with_provenance
+from swampcrawl.requisites import requisite_kind
 from swampcrawl.store import Store
 from swampcrawl.urls import PageKind, UrlRules
 
 Rows = list[tuple[str, Any]]
 
 # The order tables are written in: profiles before the stories naming them, removals last.
-WRITE_ORDER = ("communities_minimal", "creators_minimal", "communities", "creators", "stories", "captures", "removed")
+WRITE_ORDER = ("communities_minimal", "creators_minimal", "communities", "creators", "stories", "captures", "removed",
+               "errors")
 PAGE_KINDS = frozenset({PageKind.STORY, PageKind.RESOURCES_STORY, PageKind.CREATOR, PageKind.COMMUNITY})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
 
@@ -66,7 +68,7 @@ def capture_row(exchange: Exchange, rules: UrlRules, run_id: int | None) -> dict
         "url": exchange.url,
         "status": exchange.status,
         "captured_at": exchange.captured_at,
-        "page_kind": str(rules.classify(exchange.url)),
+        "page_kind": page_kind(exchange, rules),
         "warc_filename": ref.filename if ref else None,
         "warc_offset": ref.offset if ref else None,
         "warc_record_id": ref.record_id if ref else None,
@@ -76,6 +78,15 @@ def capture_row(exchange: Exchange, rules: UrlRules, run_id: int | None) -> dict
         "location": urljoin(exchange.url, location) if location and 300 <= exchange.status < 400 else None,
         "run_id": run_id,
     }
+
+
+def page_kind(exchange: Exchange, rules: UrlRules) -> str:
+    """The URL rules' kind of a page; for anything else (``other``), the requisite's kind
+    (``stylesheet``, ``script``, ``font``, ``image``) when it is one."""
+    kind = rules.classify(exchange.url)
+    if kind == PageKind.OTHER:
+        return requisite_kind(exchange.url, exchange.header("content-type")) or str(kind)
+    return str(kind)
 
 
 def response_rows(exchange: Exchange, rules: UrlRules, run_id: int | None) -> Rows:
@@ -164,6 +175,7 @@ class RowBuffer:
             "stories": self.store.upsert_stories,
             "captures": self.store.add_captures,
             "removed": self._mark_removed,
+            "errors": self.store.add_errors,
         }
         written: list[tuple[str, int]] = []
         with self.store.db.atomic():  # the writers' own transactions nest as savepoints

@@ -8,7 +8,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from swampcrawl.store.errors import StoreError
-from swampcrawl.store.schema import CAPTURE_COLUMNS
+from swampcrawl.store.schema import CAPTURE_COLUMNS, ERROR_COLUMNS
 from swampcrawl.store.values import as_dict, now_iso, pick, to_flag, to_iso, to_json
 
 # captures.kind has the contract's five values; the URL rules' finer kinds map onto them
@@ -17,6 +17,7 @@ _KIND = {
     "story": "story", "resources_story": "story", "creator": "creator",
     "community": "community", "community_listing": "listing",
     "tag_listing": "listing", "global_listing": "listing", "listing": "listing",
+    "stylesheet": "requisite", "script": "requisite", "font": "requisite", "image": "requisite",
 }  # fmt: skip
 
 # Scrapy's stats keys for the two figures worth a column of their own.
@@ -112,4 +113,18 @@ def add_captures(db: Database, rows: list[Any]) -> int:
     if prepared:
         with db.atomic():
             db["captures"].insert_all(prepared)
+    return len(prepared)
+
+
+def add_errors(db: Database, rows: list[Any]) -> int:
+    """Record URLs that could not be fetched, in one transaction."""
+    prepared = []
+    for raw in rows:
+        row = pick(as_dict(raw), ERROR_COLUMNS)
+        row.pop("id")
+        row["at"] = to_iso(row["at"]) or now_iso()
+        prepared.append(row)
+    if prepared:
+        with db.atomic():
+            db["errors"].insert_all(prepared)
     return len(prepared)

@@ -63,6 +63,11 @@ CAPTURE_COLUMNS: dict[str, type] = {
     "content_type": str, "location": str,
 }  # fmt: skip
 
+ERROR_COLUMNS: dict[str, type] = {
+    "id": int, "url": str, "kind": str, "reason": str, "attempts": int,
+    "last_status": int, "at": str, "run_id": int,
+}  # fmt: skip
+
 RUN_COLUMNS: dict[str, type] = {
     "id": int, "spider": str, "started_at": str, "finished_at": str,
     "status": str, "stats": str, "settings": str, "pages": int, "items": int,
@@ -73,7 +78,7 @@ FTS_COLUMNS = ("title", "subtitle", "body_text")
 # The tables of the contract, in the order counts() reports them.
 TABLES = (
     "stories", "creators", "communities", "tags", "story_tags",
-    "story_versions", "captures", "crawl_runs", "creator_stories",
+    "story_versions", "captures", "crawl_runs", "creator_stories", "errors",
 )  # fmt: skip
 
 
@@ -163,9 +168,19 @@ def _add_derived(db: Database) -> None:
         db["stories"].add_column("derived", str)
 
 
+def _add_errors(db: Database) -> None:
+    # One row per URL that could not be fetched (after its retries) or a requisite that
+    # answered with an error status.
+    db["errors"].create(ERROR_COLUMNS, pk="id", foreign_keys=[("run_id", "crawl_runs", "id")],
+                        not_null={"url", "reason", "at"}, if_not_exists=True)
+    db["errors"].create_index(["url"], index_name="idx_errors_url", if_not_exists=True)
+    db["errors"].create_index(["run_id"], index_name="idx_errors_run_id", if_not_exists=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "stories.derived", _add_derived),
+    Migration(3, "errors", _add_errors),
 ]
 
 

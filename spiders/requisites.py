@@ -1,0 +1,80 @@
+"""Page requisites in a crawl: what each page loads (stylesheets, scripts, fonts, images),
+fetched once per crawl, and not at all when an earlier crawl archived it already.
+
+Pages name their requisites (``Listing.requisite_urls``, plus a story's hero image);
+stylesheets name more (``@import``, fonts, images). Nothing else is ever followed from a
+requisite, so no page of an image host is crawled. ``SWAMPCRAWL_REQUISITES`` chooses the
+scope (``swampcrawl.requisites``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+from swampcrawl.pages.requisites import css_requisites
+from swampcrawl.requisites import REQUISITE_KINDS, RequisiteScope, requisite_kind
+from swampcrawl.store import Store
+
+from spiders.failures import failure_reason, record_failure
+
+STATS = "swampcrawl/requisites/"
+
+
+def archived_requisites(db_path: str | None, warc_dir: str | None) -> set[str]:
+    """Requisites an earlier crawl archived (status 200) in a WARC file still in the folder:
+    build-named and content-addressed files do not change, so they are not fetched again."""
+    if not db_path or not warc_dir or not Path(db_path).is_file() or not Path(warc_dir).is_dir():
+        return set()
+    present = {path.name for path in Path(warc_dir).glob("*.warc.gz")}
+    with Store(db_path) as store:
+        return store.archived_urls(REQUISITE_KINDS, present)
+
+
+class RequisitesMixin:
+    """For VocalSpider: schedule requisites and read stylesheets for more."""
+
+    requisite_scope: RequisiteScope
+    archived: set[str]
+
+    def setup_requisites(self, settings: Any) -> None:
+        self.requisite_scope = RequisiteScope.from_settings(settings, self.base_url)
+        self.archived = archived_requisites(settings.get("SWAMPCRAWL_DB"), settings.get("SWAMPCRAWL_WARC_DIR"))
+        self.allowed_domains += self.requisite_scope.allowed_hostnames()
+
+    def requisite_requests(self, urls: Iterable[str | None]) -> Iterator[scrapy.Request]:
+        if not self.requisite_scope.enabled:
+            return
+        stats = self.crawler.stats
+        for url in urls:
+            if not url or url in self.scheduled or not self.requisite_scope.allows(url):
+                continue
+            if url in self.archived:
+                self.scheduled.add(url)
+                stats.inc_value(STATS + "archived_before")
+                continue
+            self.scheduled.add(url)
+            stats.inc_value(STATS + "requested")
+            yield scrapy.Request(url, callback=self.route_requisite, errback=self.requisite_failed,
+                                 meta={"download_maxsize": self.requisite_scope.max_size, "requisite": True})
+
+    def route_requisite(self, response: Response) -> Iterator[scrapy.Request]:
+        kind = requisite_kind(response.url, response.headers.get("Content-Type", b"").decode("latin-1")) or "other"
+        self.crawler.stats.inc_value(f"{STATS}{kind}/{response.status}")
+        if response.status >= 400:
+            record_failure(self.crawler, self, response.url, kind, f"HTTP {response.status}",
+                           response.meta.get("retry_times", 0) + 1, response.status)
+            return
+        if kind == "stylesheet" and isinstance(response, scrapy.http.TextResponse):
+            yield from self.requisite_requests(css_requisites(response.text, response.url))
+
+    def requisite_failed(self, failure: Any) -> None:
+        request = failure.request
+        reason, status = failure_reason(failure)
+        self.crawler.stats.inc_value(STATS + "failed")
+        record_failure(self.crawler, self, request.url, requisite_kind(request.url, None) or "requisite", reason,
+                       request.meta.get("retry_times", 0) + 1, status)

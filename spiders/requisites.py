@@ -65,9 +65,9 @@ class RequisitesMixin:
     def route_requisite(self, response: Response) -> Iterator[scrapy.Request]:
         kind = requisite_kind(response.url, response.headers.get("Content-Type", b"").decode("latin-1")) or "other"
         self.crawler.stats.inc_value(f"{STATS}{kind}/{response.status}")
-        if response.status >= 400:
-            record_failure(self.crawler, self, response.url, kind, f"HTTP {response.status}",
-                           response.meta.get("retry_times", 0) + 1, response.status)
+        if response.status >= 400:  # archived, and an errors row (swampcrawl.store.ingest)
+            self.crawler.stats.inc_value(STATS + "failed")
+            self.logger.warning("failed: %s (HTTP %s)", response.url, response.status)
             return
         if kind == "stylesheet" and isinstance(response, scrapy.http.TextResponse):
             yield from self.requisite_requests(css_requisites(response.text, response.url))

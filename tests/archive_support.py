@@ -172,7 +172,9 @@ def rows_by_key(db: Path, table: str) -> dict[Any, dict[str, Any]]:
         conn.row_factory = sqlite3.Row
         rows = [dict(row) for row in conn.execute(f"SELECT * FROM {table}")]
         keys = [row[1] for row in conn.execute(f"PRAGMA table_info({table})") if row[5]]
-    if keys == ["id"]:
+    if keys == ["id"] and table == "errors":
+        keys = ["url", "reason"]
+    elif keys == ["id"]:
         keys = ["warc_record_id"]  # captures: their record in the archive identifies them
     keyed = {tuple(row[k] for k in keys): row for row in rows}
     assert len(keyed) == len(rows), f"{table}: duplicate keys"

@@ -167,6 +167,9 @@ EXCLUDED = {
     # their links); reparse extracts every capture, so it first sees a community earlier.
     # Checked below: reparse's is the earlier one.
     ("communities", "first_seen_at"): "earlier in reparse",
+    # errors rows are numbered by SQLite and point at their own runs, as captures do.
+    ("errors", "id"): "row number",
+    ("errors", "run_id"): "own runs",
     # When a migration ran.
     ("schema_migrations", "applied_at"): "when created",
 }

@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 from swampcrawl.pages import extract
 from swampcrawl.records import Community, Creator, Record, Story
 from swampcrawl.records.provenance import WarcRef, capture_time, with_provenance
-from swampcrawl.requisites import requisite_kind
+from swampcrawl.requisites import REQUISITE_KINDS, requisite_kind
 from swampcrawl.store import Store
 from swampcrawl.urls import PageKind, UrlRules
 
@@ -90,11 +90,17 @@ def page_kind(exchange: Exchange, rules: UrlRules) -> str:
 
 
 def response_rows(exchange: Exchange, rules: UrlRules, run_id: int | None) -> Rows:
-    """The rows one archived response gives: its captures row, and a removal for a story's 404."""
+    """The rows one archived response gives: its captures row, a removal for a story's 404,
+    an ``errors`` row for a requisite's error status."""
     row = capture_row(exchange, rules, run_id)
     rows: Rows = [("captures", row)]
     if exchange.status == 404 and rules.classify(exchange.url) in (PageKind.STORY, PageKind.RESOURCES_STORY):
         rows.append(("removed", row))
+    if exchange.status >= 400 and row["page_kind"] in REQUISITE_KINDS:
+        # A page's stylesheet or image that is not there: the page will not replay whole.
+        rows.append(("errors", {"url": exchange.url, "kind": row["page_kind"], "reason": f"HTTP {exchange.status}",
+                                "attempts": 1, "last_status": exchange.status, "at": row["captured_at"],
+                                "run_id": run_id}))
     return rows
 
 

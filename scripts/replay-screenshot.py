@@ -215,6 +215,7 @@ class Replayed:
     frame_url: str = ""
     frames: list[str] = field(default_factory=list)  # every frame's URL and text start, for reports
     console: list[str] = field(default_factory=list)  # console errors of the page and its frames
+    probe: object = None  # what ``probe`` (a JavaScript function) returned in the replayed frame
 
     def report(self) -> str:
         lines = [f"frame: {entry}" for entry in self.frames] + [f"console: {line}" for line in self.console[-20:]]
@@ -248,13 +249,14 @@ def _frame_state(frame) -> tuple[str, str, str]:
 
 def replay_page(wacz: Path | str, url: str, screenshot: Path | str | None = None, ts: str = "",
                 timeout: float = 60.0, expect_text: str | None = None, size: tuple[int, int] = (1280, 1600),
-                chromium: str = CHROMIUM, rwp_dir: Path = RWP_DIR) -> Replayed:
+                chromium: str = CHROMIUM, rwp_dir: Path = RWP_DIR, probe: str | None = None) -> Replayed:
     """Open ``url`` of ``wacz`` in ReplayWeb.page and wait (up to ``timeout`` s) until it is replayed.
 
     Replayed means: an iframe of ReplayWeb.page at ``…mp_/<url>`` has loaded a document that is not
     ReplayWeb.page's "Archived Page Not Found" (and, with ``expect_text``, whose text holds it).
-    Saves ``screenshot`` (PNG) either way. Uses Playwright's sync API: call it from a thread
-    where no asyncio loop runs.
+    Saves ``screenshot`` (PNG) either way. ``probe``: a JavaScript function evaluated in the
+    replayed frame once it is replayed (e.g. to read a computed style); its result is
+    ``Replayed.probe``. Uses Playwright's sync API: call it from a thread where no asyncio loop runs.
     """
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -296,6 +298,9 @@ def replay_page(wacz: Path | str, url: str, screenshot: Path | str | None = None
                     if expect_text is not None and expect_text not in text:
                         continue
                     result = Replayed(True, title, text, frame.url, result.frames, console)
+                    if probe is not None:
+                        frame.wait_for_load_state("load")
+                        result.probe = frame.evaluate(probe)
                     break
                 if result.ok:
                     break

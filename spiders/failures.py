@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_errors
@@ -12,13 +13,15 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from swampcrawl.signals import request_failed
 
+# Scrapy's own download errors (2.14 and later), then Twisted's, which older code paths raise.
 _REASONS = (
-    (twisted_errors.ConnectionRefusedError, "connection refused"),
-    (twisted_errors.DNSLookupError, "host not found"),
-    ((twisted_errors.TimeoutError, twisted_errors.TCPTimedOutError), "timeout"),
+    ((scrapy_errors.DownloadConnectionRefusedError, twisted_errors.ConnectionRefusedError), "connection refused"),
+    ((scrapy_errors.CannotResolveHostError, twisted_errors.DNSLookupError), "host not found"),
+    ((scrapy_errors.DownloadTimeoutError, twisted_errors.TimeoutError, twisted_errors.TCPTimedOutError), "timeout"),
+    ((scrapy_errors.ResponseDataLossError, ResponseFailed), "response cut short"),
     ((twisted_errors.ConnectionLost, twisted_errors.ConnectionDone, ResponseNeverReceived), "connection lost"),
-    (ResponseFailed, "response cut short"),
-    (CancelledError, "cancelled (too large, or the crawl stopped)"),
+    ((scrapy_errors.DownloadCancelledError, CancelledError), "cancelled"),
+    (scrapy_errors.DownloadFailedError, "download failed"),
 )
 
 
@@ -31,6 +34,8 @@ def failure_reason(failure: Any) -> tuple[str, int | None]:
         return f"not fetched: {error}" if str(error) else "not fetched (robots.txt or a filter)", None
     for kinds, reason in _REASONS:
         if isinstance(error, kinds):
+            if reason == "cancelled" and _over_size(failure):
+                return f"too large (over {failure.request.meta['download_maxsize']:,} bytes)", None
             return reason, None
     return (str(error).splitlines() or [type(error).__name__])[0][:200] or type(error).__name__, None
 
@@ -42,3 +47,9 @@ def record_failure(crawler: Any, spider: Any, url: str, kind: str, reason: str, 
     spider.logger.warning("failed: %s (%s)", url, reason)
     crawler.signals.send_catch_log(request_failed, url=url, kind=kind, reason=reason, attempts=attempts,
                                    last_status=last_status, spider=spider)
+
+
+def _over_size(failure: Any) -> bool:
+    """Scrapy cancels a download that passes the request's ``download_maxsize``, saying so."""
+    message = str(failure.value).lower()
+    return "maxsize" in message or "max size" in message

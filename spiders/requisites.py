@@ -76,5 +76,5 @@ class RequisitesMixin:
         request = failure.request
         reason, status = failure_reason(failure)
         self.crawler.stats.inc_value(STATS + "failed")
-        record_failure(self.crawler, self, request.url, requisite_kind(request.url, None) or "requisite", reason,
+        record_failure(self.crawler, self, request.url, self.requisite_scope.kind_of(request.url), reason,
                        request.meta.get("retry_times", 0) + 1, status)

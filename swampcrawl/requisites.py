@@ -77,6 +77,14 @@ class RequisiteScope:
         """Host names a crawl must allow (Scrapy's offsite filter) to fetch these requisites."""
         return sorted({host.split(":")[0] for host in self.hosts}) if self.mode == "all" else []
 
+    def kind_of(self, url: str) -> str:
+        """A requisite's kind without its response: by extension; on an image host, an image."""
+        kind = requisite_kind(url, None)
+        if kind is None:
+            netloc = urlsplit(url).netloc.lower()
+            kind = "image" if netloc != self.base_netloc and self.allows(url) else "requisite"
+        return kind
+
     def allows(self, url: str) -> bool:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname or self.mode == "none":

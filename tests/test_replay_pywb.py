@@ -124,3 +124,17 @@ def test_every_capture_and_metadata_moment_replays_the_page(crawled, pywb, kind)
     assert {record.target for record in metadata} == {PAGEINFO + url}
     status, content_type, body = get(f"{pywb}/{metadata[0].timestamp}id_/{PAGEINFO}{url}")
     assert status == 200 and content_type.startswith("application/json") and json.loads(body)
+
+
+def test_every_requisite_of_a_story_replays_from_the_archive(crawled, pywb):
+    """What the page loads (stylesheets, font, scripts, images on the image host) is in the
+    collection: pywb answers each from the archive at the page's capture moment."""
+    story = next(s for s in crawled.truth["stories"] if s["hero_image_url"])
+    url = crawled.base_url + story["path"]
+    requisites = crawled.truth["requisites"][story["path"]]
+    assert any(r.startswith(crawled.truth["image_base"]) for r in requisites)
+    moment = cdx(pywb, url)[0]["timestamp"]
+    for requisite in requisites:
+        status, content_type, body = get(f"{pywb}/{moment}id_/{requisite}")
+        assert status == 200 and body, (requisite, status, body[:200])
+        assert not content_type.startswith("text/html"), (requisite, content_type)

@@ -91,3 +91,29 @@ def test_creator_replays_with_its_name_through_the_screenshot_script(wacz, tmp_p
     assert creator["name"] in run.stdout.splitlines()[0]  # the replayed page's title
     assert creator["name"] in text.read_text(encoding="utf-8")
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+# What the replayed story frame shows of its requisites: the style probe's computed value (a
+# rule only the archived stylesheet sets) and every image with its decoded width.
+PROBE = """([selector, property]) => ({
+    style: getComputedStyle(document.querySelector(selector)).getPropertyValue(property),
+    images: [...document.images].map(image => ({src: image.currentSrc || image.src, complete: image.complete,
+                                                width: image.naturalWidth})),
+})"""
+
+
+def test_story_replays_styled_and_with_its_hero_image(wacz, tmp_path):
+    """With the replica stopped, the stylesheet, font and images come from the WACZ alone."""
+    output, crawled = wacz
+    story = next(s for s in crawled.truth["stories"] if s["hero_image_url"])
+    url = crawled.base_url + story["path"]
+    probe = crawled.truth["style_probe"]
+    result = replay_in_thread(output, url, tmp_path / "styled.png", timeout=TIMEOUT, expect_text=story["title"],
+                              probe=f"() => ({PROBE})({[probe['selector'], probe['property']]!r})")
+    assert result.ok, result.report()
+    assert result.probe["style"] == probe["value"], (result.probe, result.report())
+    images = result.probe["images"]
+    hero_id = story["hero_image_url"].rsplit("/", 1)[-1].split("?")[0]
+    heroes = [image for image in images if hero_id in image["src"]]
+    assert heroes and all(image["complete"] and image["width"] > 0 for image in heroes), (images, result.report())
+    assert all(image["width"] > 0 for image in images), images  # no broken image on the page

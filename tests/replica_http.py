@@ -107,3 +107,62 @@ def visible_lines(html: str) -> list[str]:
     parser = TextParser()
     parser.feed(html)
     return [line.strip() for line in "".join(parser.parts).split("\n") if line.strip()]
+
+
+def srcset_candidates(value: str) -> list[str]:
+    """The URLs of a srcset, by the HTML standard's algorithm: a URL runs to white space
+    (Cloudinary URLs hold commas), trailing commas end it, descriptors run to a comma."""
+    urls, position = [], 0
+    while position < len(value):
+        while position < len(value) and (value[position].isspace() or value[position] == ","):
+            position += 1
+        start = position
+        while position < len(value) and not value[position].isspace():
+            position += 1
+        url = value[start:position]
+        if not url:
+            break
+        if url.endswith(","):
+            urls.append(url.rstrip(","))
+            continue
+        urls.append(url)
+        depth = 0  # skip the descriptors, up to the comma that ends the candidate
+        while position < len(value) and (depth or value[position] != ","):
+            depth += {"(": 1, ")": -1}.get(value[position], 0)
+            position += 1
+    return urls
+
+
+class RequisiteParser(HTMLParser):
+    """What a browser loads from a page's markup: stylesheets and preloads, scripts,
+    images (src and every srcset candidate, <source> included), in document order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "link" and {"stylesheet", "preload", "modulepreload", "icon"} & set(values.get("rel", "").split()):
+            self.urls.append(values.get("href", ""))
+        elif tag == "script" and values.get("src"):
+            self.urls.append(values["src"])
+        elif tag in ("img", "source"):
+            if tag == "img" and values.get("src"):
+                self.urls.append(values["src"])
+            self.urls += srcset_candidates(values.get("srcset", ""))
+
+
+def html_references(html: str) -> list[str]:
+    parser = RequisiteParser()
+    parser.feed(html)
+    return parser.urls
+
+
+CSS_IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)""")
+CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+?)["']?\s*\)""")
+
+
+def css_references(css: str) -> list[str]:
+    """The URLs a stylesheet loads: its @imports and url()s (relative to the stylesheet)."""
+    return list(dict.fromkeys(CSS_IMPORT.findall(css) + CSS_URL.findall(css)))

@@ -61,22 +61,36 @@ def expected_page_kind(path: str, truth: dict) -> str | None:
     return None
 
 
+def expected_requisite_kind(url: str, truth: dict) -> str | None:
+    """The kind of an asset the replica serves, by the file it is (None: no asset)."""
+    if url not in set(truth["assets"]):
+        return None
+    path = urlsplit(url).path
+    if path.endswith(".css"):
+        return "stylesheet"
+    if path.endswith(".js"):
+        return "script"
+    return "font" if path.endswith(".woff2") else "image"
+
+
 def test_captures_match_the_request_log_and_the_warc(two_epochs):
     data, truth, requests, base = two_epochs
     runs = table(data / "swamp.db", "crawl_runs")
     assert [run["status"] for run in runs] == ["finished", "finished"]
     second = [row for row in table(data / "swamp.db", "captures") if row["run_id"] == runs[1]["id"]]
 
-    # one captures row per request the server answered, with its status
-    served = Counter((r["path"] + (f"?{r['query']}" if r["query"] else ""), r["status"]) for r in requests)
-    captured = Counter((urlsplit(row["url"]).path + (f"?{urlsplit(row['url']).query}" if urlsplit(row["url"]).query else ""),
-                        row["status"]) for row in second)
+    # one captures row per request the servers (site and image host) answered, with its status
+    served = Counter((f"http://{r['host']}{r['path']}" + (f"?{r['query']}" if r["query"] else ""), r["status"])
+                     for r in requests)
+    captured = Counter((row["url"], row["status"]) for row in second)
     assert captured == served
 
     for row in second:
         path = urlsplit(row["url"]).path
-        expected = expected_page_kind(path, truth)
-        if expected is None:
+        expected = expected_page_kind(path, truth) if row["url"].startswith(base) else "other"
+        if expected_requisite_kind(row["url"], truth):
+            assert (row["kind"], row["page_kind"]) == ("requisite", expected_requisite_kind(row["url"], truth)), row
+        elif expected is None:
             assert row["kind"] == "listing" and row["page_kind"].endswith("_listing"), row
         else:
             assert row["page_kind"] == expected, row
@@ -96,8 +110,10 @@ def test_captures_match_the_request_log_and_the_warc(two_epochs):
     # the replica's pages state their word counts, reading times and dates: nothing derived
     stories = table(data / "swamp.db", "stories")
     assert stories and all(row["derived"] == "[]" for row in stories)
-    # a payload the first run archived (robots.txt) is a revisit in the second
-    assert [row["url"] for row in second if row["revisit"]] == [base + "/robots.txt"]
+    # payloads the first run archived (both hosts' robots.txt) are revisits in the second; its
+    # requisites, archived then, are not fetched again
+    assert sorted(row["url"] for row in second if row["revisit"]) == sorted(
+        [base + "/robots.txt", truth["image_base"] + "/robots.txt"])
     assert all(row["content_type"].startswith("text/html") for row in second if row["kind"] == "story" and row["status"] == 200)
 
 

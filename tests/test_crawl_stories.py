@@ -71,9 +71,13 @@ def test_requests_stay_on_the_base_host_and_none_is_repeated(tmp_path):
     with ReplicaProcess(stories=40, seed=5) as replica:
         yield _crawl(replica, tmp_path)
         requests = replica.requests()
-    host = urlsplit(replica.base_url).netloc
-    assert {r["host"] for r in requests} == {host}
-    repeated = [k for k, n in Counter((r["path"], r["query"]) for r in requests).items() if n > 1]
+    host, image_host = urlsplit(replica.base_url).netloc, urlsplit(replica.image_base).netloc
+    assert {r["host"] for r in requests} == {host, image_host}
+    # the image host is asked for its robots.txt and for images pages use, nothing else
+    assets = set(replica.truth["assets"])
+    assert all(r["path"] == "/robots.txt" or f"http://{image_host}{r['path']}" + (f"?{r['query']}" if r["query"] else "")
+               in assets for r in requests if r["host"] == image_host)
+    repeated = [k for k, n in Counter((r["host"], r["path"], r["query"]) for r in requests).items() if n > 1]
     assert repeated == []
     assert not [r for r in requests if r["path"].startswith(("/signup", "/search", "/admin", "/challenges", "/vocal-plus"))]
     assert not [r for r in requests if any(p in r["query"] for p in ("via=", "vocal_referral", "utm_", "_ga"))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+from urllib.parse import unquote
 
 import pytest
 from replica_process import swampcrawl_script
@@ -28,6 +29,8 @@ def _one_error_line(result):
 @pytest.mark.parametrize("args, words", [
     (["--stories", "-5"], "--stories"), (["--stories", "0"], "--stories"),
     (["--epoch", "0"], "--epoch"), (["--port", "70000"], "--port"), (["--now", "yesterday"], "--now"),
+    (["--image-port", "-1"], "--image-port"), (["--image-base", "ftp://x"], "--image-base"),
+    (["--image-base", "127.0.0.1:9"], "--image-base"),
 ])
 def test_bad_values_give_one_line(args, words):
     assert words in _one_error_line(_run("--port", "0", *args))
@@ -39,7 +42,9 @@ def test_port_in_use_gives_one_line():
         busy.listen()
         port = busy.getsockname()[1]
         line = _one_error_line(_run("--port", str(port), "--stories", "5"))
-    assert f"127.0.0.1:{port}" in line and "in use" in line
+        assert f"127.0.0.1:{port}" in line and "in use" in line
+        line = _one_error_line(_run("--port", "0", "--image-port", str(port), "--stories", "5"))
+        assert f"127.0.0.1:{port}" in line and "--image-port" in line and "in use" in line
 
 
 def test_unwritable_export_dir_gives_one_line(tmp_path):
@@ -66,10 +71,22 @@ def test_export_writes_every_page(tmp_path):
         url, file, status, _ = line.split("\t")
         assert status == "200" and (site / file).is_file() and file == file_for(url), line
     assert (site / "404.html").is_file()
+    # the build's assets at their paths, the image host's files in a folder named after it
+    urls = [line.split("\t")[0] for line in manifest]
+    assert {url for url in truth["assets"] if "/_next/" in url} == {
+        "http://127.0.0.1:8000" + url for url in urls if url.startswith("/_next/")}
+    assert truth["image_base"] == "http://127.0.0.1:8001"
+    images = {url for url in truth["assets"] if url.startswith("http://127.0.0.1:8001/")}
+    assert images and images | {"http://127.0.0.1:8001/robots.txt"} == {u for u in urls if u.startswith("http")}
+    assert all((site / file_for(url)).read_bytes()[:4] in (b"\x89PNG", b"RIFF") for url in images)
+    assert file_for("http://127.0.0.1:8001/photo-1-ab?w=720") == "127.0.0.1_8001/photo-1-ab@w=720"
+    chunk = next(u for u in urls if "%5BpostSlug%5D" in u)
+    assert (site / unquote(chunk).lstrip("/")).is_file() and "[siteSlug]/[postSlug]" in unquote(chunk)
+    assert (site / "favicon.ico").is_file()
 
 
 def test_help_documents_every_option():
     result = _run("--help")
     for option in ("--host", "--port", "--stories", "--seed", "--epoch", "--build", "--now",
-                   "--truth", "--log", "--export", "Example:"):
+                   "--image-port", "--image-base", "--truth", "--log", "--export", "Example:"):
         assert option in result.stdout

@@ -34,8 +34,9 @@ def card(index: SiteIndex, story: Story) -> str:
     community = index.community(story.community)
     label_html = "".join(f'<span class="{css("Label")}">{escape(text)}</span>' for text in labels(story))
     image = ""
-    if story.hero_image_url:
-        image = f'<a href="{story.path}" tabindex="-1"><img class="{css("CardImage")}" src="{escape(story.hero_image_url)}" alt=""/></a>'
+    if story.hero_image_url:  # the story's own hero picture, as its page names it
+        src = escape(index.image(story.hero_image_url) or "")
+        image = f'<a href="{story.path}" tabindex="-1"><img class="{css("CardImage")}" src="{src}" alt="" loading="lazy"/></a>'
     return (
         f'<div class="{css("Card")}">{image}<h2 class="{css("CardHeading")}">'
         f'<a class="post-name {css("Title")}" href="{story.path}">{escape(story.title)}</a></h2>'

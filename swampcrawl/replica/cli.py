@@ -5,26 +5,34 @@ from __future__ import annotations
 import errno
 import json
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from urllib.parse import urlsplit
 
 import click
 
 from swampcrawl.replica.clock import parse_iso
 from swampcrawl.replica.export import export_site
-from swampcrawl.replica.server import ReplicaServer, RequestLog
-from swampcrawl.replica.site import Site, build_site
+from swampcrawl.replica.server import ImageHandler, ReplicaHandler, ReplicaServer, RequestLog
+from swampcrawl.replica.site import Site, build_site, default_image_base
 
 
-def _check(stories: int, epoch: int, port: int, now: str | None) -> datetime | None:
+def _check(stories: int, epoch: int, port: int, now: str | None, image_port: int = 0,
+           image_base: str | None = None) -> datetime | None:
     """Refuse bad values with one readable line (ClickException), never a traceback."""
     if stories < 1:
         raise click.ClickException(f"--stories must be a positive number, not {stories}")
     if epoch < 1:
         raise click.ClickException(f"--epoch must be 1 or more, not {epoch}")
-    if not 0 <= port <= 65535:
-        raise click.ClickException(f"--port must be between 0 and 65535, not {port}")
+    for name, value in (("--port", port), ("--image-port", image_port)):
+        if not 0 <= value <= 65535:
+            raise click.ClickException(f"{name} must be between 0 and 65535, not {value}")
+    if image_base is not None:
+        parts = urlsplit(image_base)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise click.ClickException(f"--image-base must be an http(s) URL such as http://127.0.0.1:9000, "
+                                       f"not {image_base!r}")
     if now is None:
         return None
     try:
@@ -48,32 +56,45 @@ def _export(site: Site, directory: Path) -> None:
     click.echo(f"swampcrawl replica exported {count} files to {directory}")
 
 
-def _bind(host: str, port: int, site: Site, log: IO[str] | None) -> ReplicaServer:
+def _bind(host: str, port: int, site: Site, log: RequestLog, handler: type[ReplicaHandler] = ReplicaHandler,
+          option: str = "--port") -> ReplicaServer:
     try:
-        return ReplicaServer((host, port), site, RequestLog(log))
+        return ReplicaServer((host, port), site, log, handler)
     except OSError as error:
         reason = "address already in use" if error.errno == errno.EADDRINUSE else error.strerror
-        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
+        raise click.ClickException(f"cannot listen on {host}:{port} ({option}): {reason}") from None
 
 
-def _serve(site: Site, host: str, port: int, truth: Path | None, log_path: Path | None) -> None:
+def _serve(site: Site, host: str, port: int, image_port: int, image_base: str | None,
+           truth: Path | None, log_path: Path | None) -> None:
     try:
         log = log_path.open("a", encoding="utf-8") if log_path else None
     except OSError as error:
         raise click.ClickException(f"cannot write --log {log_path}: {error.strerror}") from None
-    server = _bind(host, port, site, log)
-    site.set_origin(host, server.server_address[1])
+    request_log = RequestLog(log)
+    server = _bind(host, port, site, request_log)
+    images = None
+    if image_base is None:  # the image host: a second server, unless --image-base names another
+        images = _bind(host, image_port, site, request_log, ImageHandler, "--image-port")
+        image_base = f"http://{host}:{images.server_address[1]}"
+    site.set_origin(host, server.server_address[1], image_base)
     if truth:
         _write_truth(site, truth)
     # The first stdout line, flushed, is the contract with tests/replica_process.py.
     click.echo(f"swampcrawl replica serving {site.origin}")
+    click.echo(f"swampcrawl replica images {'served' if images else 'named'} at {site.image_base}")
     sys.stdout.flush()
+    if images is not None:
+        threading.Thread(target=images.serve_forever, name="image-host", daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        if images is not None:
+            images.shutdown()
+            images.server_close()
         if log:
             log.close()
 
@@ -85,31 +106,42 @@ def _serve(site: Site, host: str, port: int, truth: Path | None, log_path: Path 
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of all generated content.")
 @click.option("--epoch", default=1, show_default=True, type=int,
               help="Advance the site's clock: each epoch adds, edits, deletes and renames stories.")
-@click.option("--build", default="a", show_default=True, help="Deployment id: changes CSS class hashes only.")
+@click.option("--build", default="a", show_default=True,
+              help="Deployment id: changes CSS class hashes, buildId and asset names only.")
 @click.option("--now", "now_text", default=None, metavar="ISO",
               help="The site's clock (default 2026-11-24T09:30:00Z plus one day per epoch).")
+@click.option("--image-port", default=0, show_default=True, type=int,
+              help="Port of the image host (a second server, same --host); 0 picks a free one.")
+@click.option("--image-base", default=None, metavar="URL",
+              help="Name this base in image URLs instead and start no image server.")
 @click.option("--truth", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the ground truth (JSON) to this file before serving.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Append one JSON line per request to this file.")
+              help="Append one JSON line per request (both servers) to this file.")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write the whole site as static files to this folder and exit.")
+              help="Write the whole site (pages, assets, images) as static files to this folder and exit.")
 def replica(host: str, port: int, stories: int, seed: int, epoch: int, build: str,
-            now_text: str | None, truth: Path | None, log_path: Path | None,
-            export_dir: Path | None) -> None:
+            now_text: str | None, image_port: int, image_base: str | None, truth: Path | None,
+            log_path: Path | None, export_dir: Path | None) -> None:
     """Serve the offline replica of vocal.media (deterministic from --seed).
+
+    Its pages reference the build's stylesheets, font and scripts (/_next/static/...) and
+    images on a second server, the image host (--image-port, or --image-base).
 
     Example:
 
     \b
         swampcrawl replica --port 8765 --stories 50 --seed 1 --truth truth.json
     """
-    now = _check(stories, epoch, port, now_text)
+    now = _check(stories, epoch, port, now_text, image_port, image_base)
     site = build_site(seed=seed, stories=stories, epoch=epoch, build=build, now=now, host=host,
                       port=port or 8000)
     if export_dir is not None:
+        if image_base is None:
+            image_base = f"http://{host}:{image_port}" if image_port else default_image_base(host, port or 8000)
+        site.set_origin(host, port or 8000, image_base)
         if truth:
             _write_truth(site, truth)
         _export(site, export_dir)
         return
-    _serve(site, host, port, truth, log_path)
+    _serve(site, host, port, image_port, image_base, truth, log_path)

@@ -22,7 +22,7 @@ def apollo_state(index: SiteIndex, creator: Creator, stories: list[Story]) -> di
         f"User:{creator.id}": {"__typename": "User", "id": creator.id, "name": creator.name,
                                "slug": creator.slug, "bio": creator.bio,
                                "createdAt": iso_ms(creator.joined),
-                               "avatar": {"url": creator.avatar_url} if creator.avatar_url else None},
+                               "avatar": {"url": index.image(creator.avatar_url)} if creator.avatar_url else None},
     }
     for story in stories:
         community = index.community(story.community)
@@ -42,7 +42,7 @@ def apollo_state(index: SiteIndex, creator: Creator, stories: list[Story]) -> di
 
 def _profile(index: SiteIndex, creator: Creator, total: int) -> str:
     css = index.css
-    avatar = (f'<img class="{css("Avatar")}" src="{escape(creator.avatar_url)}" alt="{escape(creator.name)}"/>'
+    avatar = (f'<img class="{css("Avatar")}" src="{escape(index.image(creator.avatar_url) or "")}" alt="{escape(creator.name)}"/>'
               if creator.avatar_url else f'<div class="{css("Initials")}">{creator.initials}</div>')
     count = "1 story" if total == 1 else f"{total:,} stories"
     bio = escape(creator.bio) if creator.bio else ""

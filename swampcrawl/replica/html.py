@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 from typing import Any, Callable
+
+from swampcrawl.replica.assets import SiteAssets
+from swampcrawl.replica.images import ImageUrls
 
 BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 ClassNames = Callable[[str], str]
@@ -65,6 +69,13 @@ class Frame:
     featured_path: str  # a live story the menu links to with tracking parameters
     host: str
     port: int
+    assets: SiteAssets
+    images: ImageUrls  # platform image URLs -> the image host
+
+    @cached_property
+    def chrome(self) -> tuple[str, str]:
+        """The menu and the footer, the same on every page: rendered once."""
+        return menu(self), footer(self)
 
 
 def _link(href: str, label: str, css: str = "") -> str:
@@ -115,18 +126,20 @@ def footer(frame: Frame) -> str:
 
 
 def page(frame: Frame, title: str, main: str, next_data: dict[str, Any]) -> bytes:
-    """A whole HTML page with exactly one ``__NEXT_DATA__`` script."""
+    """A whole HTML page with exactly one ``__NEXT_DATA__`` script.
+
+    Its head references the build's stylesheet, font and the script chunks of its route
+    (``next_data["page"]``) as a Next.js page does (``assets.py``).
+    """
     css, build_id = frame.css, frame.css.build_id()
     next_data = {**next_data, "buildId": build_id, "isFallback": False, "gssp": True,
                  "scriptLoader": []}
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charSet="utf-8"/>'
         '<meta name="viewport" content="width=device-width, initial-scale=1"/>'
-        f"<title>{escape(title)}</title>"
-        f'<link rel="preload" href="/_next/static/css/{build_id}.css" as="style"/></head>'
-        f'<body><div id="__next"><div class="{css("Layout")}">{menu(frame)}'
-        f'<main class="{css("Main")}">{main}</main>{footer(frame)}</div></div>'
+        f"<title>{escape(title)}</title>{frame.assets.head(next_data['page'])}</head>"
+        f'<body><div id="__next"><div class="{css("Layout")}">{frame.chrome[0]}'
+        f'<main class="{css("Main")}">{main}</main>{frame.chrome[1]}</div></div>'
         f'<script id="__NEXT_DATA__" type="application/json">{next_data_json(next_data)}</script>'
-        f'<script src="/_next/static/chunks/main-{build_id[:16]}.js" defer=""></script>'
         "</body></html>"
     ).encode("utf-8")

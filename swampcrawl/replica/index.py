@@ -6,8 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from swampcrawl.replica.assets import SiteAssets
 from swampcrawl.replica.content import SiteData
 from swampcrawl.replica.html import EmotionClasses, Frame
+from swampcrawl.replica.images import ImageUrls, known_keys
 from swampcrawl.replica.model import Community, Creator, Story
 
 PAGE_SIZE = 10  # cards per listing page (STRUCTURE.md guesses 8 to 12)
@@ -25,6 +27,7 @@ class SiteIndex:
     creator_stories: dict[str, list[Story]] = field(default_factory=lambda: defaultdict(list))
     tag_stories: dict[tuple[str, str], list[Story]] = field(default_factory=lambda: defaultdict(list))
     tag_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    image_keys: set[str] = field(default_factory=set)  # the pictures the image host shows
 
     @property
     def now(self) -> datetime:
@@ -33,6 +36,14 @@ class SiteIndex:
     @property
     def css(self) -> EmotionClasses:
         return self.frame.css
+
+    @property
+    def assets(self) -> SiteAssets:
+        return self.frame.assets
+
+    def image(self, url: str | None) -> str | None:
+        """A platform image URL as pages name it: on the image host."""
+        return self.frame.images.url(url)
 
     def community(self, slug: str) -> Community:
         return self.data.communities[slug]
@@ -52,12 +63,26 @@ def _pick_order(story: Story) -> tuple[datetime, str]:
     return (story.editor_pick_at, story.id)
 
 
-def build_index(data: SiteData, css: EmotionClasses, host: str, port: int) -> SiteIndex:
+def _image_urls(data: SiteData) -> list[str | None]:
+    """Every platform image URL of the data: logos, avatars, heroes, body images."""
+    urls: list[str | None] = [c.logo_url for c in data.communities.values()]
+    urls += [c.avatar_url for c in data.creators.values()]
+    for story in data.stories.values():
+        hero = story.hero
+        urls += [(hero.get("heroImage") or {}).get("large"), (hero.get("heroImage") or {}).get("socialMedia"),
+                 (hero.get("heroUnsplashImage") or {}).get("publicUrl")]
+        for items in story.media.values():
+            urls += [item.get("url") or item.get("publicUrl") for item in items]
+    return urls
+
+
+def build_index(data: SiteData, css: EmotionClasses, assets: SiteAssets, host: str, port: int,
+                image_base: str) -> SiteIndex:
     latest = sorted(data.stories.values(), key=lambda s: (s.published_at, s.id), reverse=True)
     communities = [(c.slug, c.name) for c in data.communities.values()]
     featured = latest[0].path if latest else "/"
-    frame = Frame(css, data.now.year, communities, featured, host, port)
-    index = SiteIndex(data, frame, latest=latest)
+    frame = Frame(css, data.now.year, communities, featured, host, port, assets, ImageUrls(image_base))
+    index = SiteIndex(data, frame, latest=latest, image_keys=known_keys(_image_urls(data)))
     index.top = sorted((s for s in latest if s.is_top_story), key=_pick_order, reverse=True)
     for story in latest:
         index.by_path[story.path] = story

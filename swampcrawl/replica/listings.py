@@ -69,7 +69,7 @@ def _top_creators(index: SiteIndex, community: Community) -> str:
     css, items = index.css, []
     for slug in ranked:
         creator = index.creator(slug)
-        avatar = (f'<img src="{escape(creator.avatar_url)}" alt="{escape(creator.name)}"/>'
+        avatar = (f'<img src="{escape(index.image(creator.avatar_url) or "")}" alt="{escape(creator.name)}"/>'
                   if creator.avatar_url else f'<span class="{css("Initials")}">{creator.initials}</span>')
         items.append(f'<a class="{css("Avatar")}" href="{creator.path}" title="{escape(creator.name)}">{avatar}</a>')
     return f'<h3 class="{css("Heading")}">Top Creators</h3><div class="{css("Avatars")}">{"".join(items)}</div>'
@@ -80,7 +80,8 @@ def community_page(index: SiteIndex, community: Community) -> bytes:
     css, slug = index.css, community.slug
     stories = index.community_latest[slug]
     shown = (index.community_top[slug] or stories)[:10]
-    logo = f'<img src="{escape(community.logo_url)}" alt="{escape(community.name)} logo"/>' if community.logo_url else ""
+    logo = (f'<img src="{escape(index.image(community.logo_url) or "")}" alt="{escape(community.name)} logo"/>'
+            if community.logo_url else "")
     tags = "".join(f'<div class="{css("Tag")}"><a href="/{slug}/tag/{tag}">{escape(name)}</a></div>'
                    for tag, name in index.community_tags(slug))
     main = (f'{logo}<h1 class="{css("Heading")}">{escape(community.name)}</h1>'

@@ -1,4 +1,9 @@
-"""Serve a ``Site`` over HTTP/1.1: gzip, ETag/Last-Modified, 304s, one JSON log line per request."""
+"""Serve a ``Site`` over HTTP/1.1: gzip, ETag/Last-Modified, 304s, one JSON log line per request.
+
+Two servers share one ``Site`` and one log: ``ReplicaServer`` with ``ReplicaHandler`` (the
+site: pages and ``/_next/static/`` assets) and, on its own port, ``ReplicaServer`` with
+``ImageHandler`` (the image host). A log line's ``host`` (the Host header) tells them apart.
+"""
 
 from __future__ import annotations
 
@@ -50,6 +55,12 @@ def accepts_gzip(header: str) -> bool:
     return False
 
 
+def compressible(content_type: str) -> bool:
+    """Text is gzipped when the client allows it; fonts and images are sent as they are."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind.startswith("text/") or kind in ("application/javascript", "application/json", "application/xml")
+
+
 def not_modified(headers: Any, etag: str, last_modified: str) -> bool:
     """RFC 9110: If-None-Match wins over If-Modified-Since."""
     match = headers.get("If-None-Match")
@@ -83,16 +94,21 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         status, headers, body = self.server.site.render(url.path or "/", url.query)
         etag = headers["ETag"]
-        gzip_it = accepts_gzip(self.headers.get("Accept-Encoding", "")) and status != 301
-        if gzip_it:
-            body = self.server.gzip_cache.get(etag, body)
-            etag = headers["ETag"] = etag[:-1] + '-gz"'
-            headers["Content-Encoding"] = "gzip"
-        headers["Vary"] = "Accept-Encoding"
-        if status == 200 and not_modified(self.headers, etag, headers["Last-Modified"]):
+        if compressible(headers["Content-Type"]):
+            if status != 301 and accepts_gzip(self.headers.get("Accept-Encoding", "")):
+                body = self.server.gzip_cache.get(etag, body)
+                etag = headers["ETag"] = etag[:-1] + '-gz"'
+                headers["Content-Encoding"] = "gzip"
+            headers["Vary"] = "Accept-Encoding"
+        self._send(url.path, url.query, status, headers, body, send_body)
+
+    def _send(self, path: str, query: str, status: int, headers: dict[str, str], body: bytes,
+              send_body: bool) -> None:
+        """Answer 304 to a matching conditional GET, log the request, write the response."""
+        if status == 200 and not_modified(self.headers, headers["ETag"], headers["Last-Modified"]):
             status, body = 304, b""
             headers.pop("Content-Encoding", None)
-        self._log(url.path, url.query, status)
+        self._log(path, query, status)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -113,12 +129,24 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         """Quiet: requests go to --log, not to stderr."""
 
 
+class ImageHandler(ReplicaHandler):
+    """The image host: pictures (``Site.render_image``) and an allow-all robots.txt."""
+
+    server_version = "swampcrawl-replica-images"
+
+    def _answer(self, send_body: bool) -> None:
+        url = urlsplit(self.path)
+        status, headers, body = self.server.site.render_image(url.path or "/", url.query)
+        self._send(url.path, url.query, status, headers, body, send_body)
+
+
 class ReplicaServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], site: Site, log: RequestLog) -> None:
-        super().__init__(address, ReplicaHandler)
+    def __init__(self, address: tuple[str, int], site: Site, log: RequestLog,
+                 handler: type[ReplicaHandler] = ReplicaHandler) -> None:
+        super().__init__(address, handler)
         self.site = site
         self.request_log = log
         self.gzip_cache = GzipCache()

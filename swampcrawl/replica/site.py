@@ -2,6 +2,8 @@
 
 Pages are rendered on first request and their bytes cached: generating a site of
 thousands of stories stays fast, and serving a page again costs a dict look-up.
+``Site.render`` also serves the build's static assets (``/_next/static/...``) and
+``Site.render_image`` the image host's pictures.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from typing import Any, Callable, Mapping
 from urllib.parse import parse_qs
 
 from swampcrawl.replica import listings, special
+from swampcrawl.replica.assets import CACHE_CONTROL, STATIC, SiteAssets
 from swampcrawl.replica.clock import http_date, site_now
 from swampcrawl.replica.content import generate
 from swampcrawl.replica.creator_page import creator_page
 from swampcrawl.replica.epochs import advance
 from swampcrawl.replica.html import EmotionClasses
+from swampcrawl.replica.images import image_robots, render_image
 from swampcrawl.replica.index import SiteIndex, build_index
+from swampcrawl.replica.requisites import page_requisites
 from swampcrawl.replica.story_page import story_page
 from swampcrawl.replica.truth import site_truth
 
@@ -44,20 +49,29 @@ def _page_number(query: str | Mapping[str, Any]) -> int | None:
     return int(text) if text.isdigit() and int(text) >= 1 and len(text) < 9 else None
 
 
-class Site:
-    """The served site at one epoch; ``origin`` is where it is served (for absolute links)."""
+def default_image_base(host: str, port: int) -> str:
+    """Where images are said to be when no image server tells: the next port up."""
+    return f"http://{host}:{port + 1 if port < 65535 else port - 1}"
 
-    def __init__(self, index_factory: Callable[[str, int], SiteIndex], seed: int, epoch: int,
-                 build: str, host: str = "127.0.0.1", port: int = 8000) -> None:
+
+class Site:
+    """The served site at one epoch; ``origin`` is where it is served (for absolute links),
+    ``image_base`` where its images are (the image host)."""
+
+    def __init__(self, index_factory: Callable[[str, int, str], SiteIndex], seed: int, epoch: int,
+                 build: str, host: str = "127.0.0.1", port: int = 8000,
+                 image_base: str | None = None) -> None:
         self.seed, self.epoch, self.build = seed, epoch, build
         self._index_factory = index_factory
         self._cache: dict[tuple[str, int | None], tuple[int, dict[str, str], bytes]] = {}
-        self.set_origin(host, port)
+        self.set_origin(host, port, image_base)
 
-    def set_origin(self, host: str, port: int) -> None:
-        """Where the site is served; pages name it (sitemaps, trailing-dot links)."""
+    def set_origin(self, host: str, port: int, image_base: str | None = None) -> None:
+        """Where the site is served; pages name it (sitemaps, trailing-dot links), and
+        ``image_base`` (default: ``default_image_base``) in every image URL."""
         self.host, self.port = host, port
-        self.index = self._index_factory(host, port)
+        self.image_base = (image_base or default_image_base(host, port)).rstrip("/")
+        self.index = self._index_factory(host, port, self.image_base)
         self._cache.clear()
         self._not_found: Response | None = None
 
@@ -66,13 +80,17 @@ class Site:
         return f"http://{self.host}:{self.port}"
 
     @property
+    def assets(self) -> SiteAssets:
+        return self.index.assets
+
+    @property
     def now(self) -> datetime:
         return self.index.now
 
     def render(self, path: str, query: str | Mapping[str, Any] = "") -> tuple[int, dict[str, str], bytes]:
         """Status, headers (Content-Type, ETag, Last-Modified, Location) and body of a GET."""
         page_number = _page_number(query)
-        key = (path, page_number)
+        key = (path, 0 if path.startswith(STATIC) else page_number)  # assets ignore the query
         cached = self._cache.get(key)
         if cached is None:
             cached = self._respond(path, page_number)
@@ -94,6 +112,9 @@ class Site:
         return result.status, headers, result.body
 
     def _route(self, path: str, page_number: int | None) -> Response | None:
+        asset = self.assets.get(path)
+        if asset is not None:  # whatever the query
+            return Response(200, asset.headers, asset.body)
         special_response = special.special_page(self, path)
         if special_response is not None:
             status, content_type, body = special_response
@@ -140,9 +161,44 @@ class Site:
     def _html(body: bytes | None) -> Response | None:
         return None if body is None else Response(200, {"Content-Type": HTML}, body)
 
+    def render_image(self, path: str, query: str = "") -> tuple[int, dict[str, str], bytes]:
+        """A GET on the image host: a picture the site shows (any size), its robots.txt, or 404."""
+        if path == "/robots.txt":
+            status, headers, body = 200, {"Content-Type": "text/plain; charset=utf-8"}, image_robots()
+        else:
+            image = render_image(path, query, self.index.image_keys)
+            if image is None:
+                status, headers, body = 404, {"Content-Type": "text/plain; charset=utf-8"}, b"Not Found\n"
+            else:
+                status, headers, body = 200, {"Content-Type": image[0], "Cache-Control": CACHE_CONTROL}, image[1]
+        headers["ETag"] = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+        headers["Last-Modified"] = http_date(self.now)
+        return status, headers, body
+
+    def requisites(self, url: str) -> list[str]:
+        """Absolute URLs of everything a browser loads for the page at ``url`` (path and
+        query): what its HTML references and what its stylesheets do; [] for a non-page."""
+        path, _, query = url.partition("?")
+        status, headers, body = self.render(path, query)
+        if status != 200 or not headers["Content-Type"].startswith("text/html"):
+            return []
+        return page_requisites(self.origin + url, body.decode("utf-8"), self._css_references)
+
+    def _css_references(self, url: str) -> list[str]:
+        origin = self.origin
+        asset = self.assets.get(url[len(origin):]) if url.startswith(origin + STATIC) else None
+        return [origin + path for path in asset.references] if asset else []
+
+    def asset_urls(self) -> list[str]:
+        """Absolute URLs of the site's static files: the build's ``/_next/static/...``, the favicon."""
+        return [self.origin + asset.path for asset in self.assets.all()]
+
     def truth(self) -> dict[str, Any]:
-        """The ground truth (docs/ARCHITECTURE.md): what the site serves, as JSON data."""
-        return site_truth(self.index, self.seed, self.epoch, self.build)
+        """The ground truth (docs/ARCHITECTURE.md, docs/replica.md): what the site serves."""
+        requisites = {url: self.requisites(url) for url in self.paths()}
+        requisites = {url: found for url, found in requisites.items() if found}
+        return site_truth(self.index, self.seed, self.epoch, self.build, self.image_base,
+                          requisites, self.asset_urls())
 
     def paths(self) -> list[str]:
         """Every URL (path and query) the site answers 200 or 301 to, for --export."""
@@ -150,10 +206,12 @@ class Site:
 
 
 def build_site(seed: int = 1, stories: int = 50, epoch: int = 1, build: str = "a",
-               now: datetime | None = None, host: str = "127.0.0.1", port: int = 8000) -> Site:
+               now: datetime | None = None, host: str = "127.0.0.1", port: int = 8000,
+               image_base: str | None = None) -> Site:
     """Generate the site of ``seed`` with ``stories`` stories at epoch 1, then advance it.
 
-    ``now`` overrides the clock of the requested epoch (earlier epochs are one day apart).
+    ``now`` overrides the clock of the requested epoch (earlier epochs are one day apart);
+    ``image_base`` is where pages say images are (default: ``default_image_base``).
     """
     if stories < 1 or epoch < 1:
         raise ValueError("stories and epoch must be at least 1")
@@ -163,4 +221,6 @@ def build_site(seed: int = 1, stories: int = 50, epoch: int = 1, build: str = "a
     for number in range(2, epoch + 1):
         advance(gen, seed, number, protected)
     css = EmotionClasses(build)
-    return Site(lambda h, p: build_index(data, css, h, p), seed, epoch, build, host, port)
+    assets = SiteAssets(css.build_id())
+    return Site(lambda h, p, i: build_index(data, css, assets, h, p, i), seed, epoch, build, host, port,
+                image_base)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from html import escape
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from swampcrawl.replica.cards import labels
 from swampcrawl.replica.clock import ago, epoch_ms, iso_ms
 from swampcrawl.replica.html import page
+from swampcrawl.replica.images import requested_image, variant
 from swampcrawl.replica.index import SiteIndex
 from swampcrawl.replica.model import RESOURCES, Story
 from swampcrawl.replica.slate import render_document
 
 MEDIA_KEYS = ("images", "cloudinaryImages", "unsplashImages", "oEmbeds", "heroImages")
+SMALL_HERO = 720  # the srcset's narrow candidate; the wide one is the hero's own URL
+HERO_SIZES = "(max-width: 760px) 100vw, 760px"
 
 
 def post_json(index: SiteIndex, story: Story) -> dict[str, Any]:
@@ -23,7 +26,8 @@ def post_json(index: SiteIndex, story: Story) -> dict[str, Any]:
     document: Any = story.document
     if story.document_as_string:  # as the API returns it
         document = json.dumps(story.document, ensure_ascii=False, separators=(",", ":"))
-    content = {key: story.media.get(key, []) for key in MEDIA_KEYS}
+    media = index.frame.images.media(story.media)
+    content = {key: media.get(key, []) for key in MEDIA_KEYS}
     return {
         "id": story.id, "name": story.title, "subtitle": story.subtitle, "summary": story.summary,
         "slug": story.slug,
@@ -31,10 +35,10 @@ def post_json(index: SiteIndex, story: Story) -> dict[str, Any]:
         "contentUpdatedAt": iso_ms(story.updated_at) if story.updated_at else None,
         "wordCount": story.word_count,
         "author": {"id": author.id, "name": author.name, "slug": author.slug,
-                   "avatar": {"url": author.avatar_url} if author.avatar_url else None},
+                   "avatar": {"url": index.image(author.avatar_url)} if author.avatar_url else None},
         "vocalSite": {"id": community.id, "name": community.name, "slug": community.site_slug},
         "tags": [{"name": name, "slug": slug} for slug, name in story.tags],
-        **story.hero, "mediaType": "article", "isEditorPick": story.is_top_story,
+        **index.frame.images.hero(story.hero), "mediaType": "article", "isEditorPick": story.is_top_story,
         "editorPickAt": iso_ms(story.editor_pick_at) if story.editor_pick_at else None,
         "content": {"document": document, **content},
     }
@@ -48,7 +52,11 @@ def _byline(index: SiteIndex, story: Story) -> str:
     share = "".join(
         f'<a class="{css("Share")}" href="{href}" aria-label="{label}"><svg aria-hidden="true"></svg></a>'
         for href, label in _share_links(index, story))
-    return (f'<div class="{css("Byline")}"><span class="{css("Author")}">By <a href="{author.path}">'
+    avatar = ""
+    if author.avatar_url:  # no alt text and no link: the byline reads as before
+        avatar = (f'<img class="{css("BylineAvatar")}" src="{escape(index.image(author.avatar_url) or "")}" '
+                  'alt="" width="40" height="40"/>')
+    return (f'<div class="{css("Byline")}">{avatar}<span class="{css("Author")}">By <a href="{author.path}">'
             f'{escape(author.name)}</a></span><span class="{css("Time")}">Published '
             f'{ago(story.published_at, index.now)}</span>{updated} '
             f'<span class="{css("ReadTime")}">{story.reading_minutes} min read</span>{share}</div>')
@@ -63,13 +71,24 @@ def _share_links(index: SiteIndex, story: Story) -> list[tuple[str, str]]:
 
 
 def _hero(index: SiteIndex, story: Story) -> str:
-    css, url = index.css, story.hero_image_url
+    """``<picture>``: a WebP ``<source>``, then an ``<img>`` whose src is the hero's URL.
+
+    Cloudinary URLs hold commas (``c_limit,f_auto,...``), as on the real site: in a srcset a
+    URL runs to white space, and only the comma after its descriptor ends a candidate.
+    """
+    css, url = index.css, index.image(story.hero_image_url)
     if not url:
         return ""
     alt = escape(story.hero.get("heroImageAltText") or "")
     caption = story.hero.get("heroImageCaption") or ""
     figcaption = f'<figcaption class="{css("Caption")}">{escape(caption)}</figcaption>' if caption else ""
-    return f'<figure class="{css("Hero")}"><img src="{escape(url)}" alt="{alt}"/>{figcaption}</figure>'
+    platform = urlsplit(story.hero_image_url)
+    widest = requested_image(platform.path, platform.query)[0]
+    srcset = f"{variant(url, SMALL_HERO)} {SMALL_HERO}w, {url} {widest}w"
+    webp = f"{variant(url, webp=True)} {widest}w"
+    return (f'<figure class="{css("Hero")}"><picture><source type="image/webp" srcset="{escape(webp)}" '
+            f'sizes="{HERO_SIZES}"/><img src="{escape(url)}" srcset="{escape(srcset)}" sizes="{HERO_SIZES}" '
+            f'alt="{alt}"/></picture>{figcaption}</figure>')
 
 
 def _creator_box(index: SiteIndex, story: Story) -> str:
@@ -99,7 +118,7 @@ def _top_parts(index: SiteIndex, story: Story) -> str:
     logo = ""
     if story.community != RESOURCES and community.logo_url:
         logo = (f'<a href="{community.path}"><img class="{css("CommunityLogo")}" '
-                f'src="{escape(community.logo_url)}" alt="{escape(community.name)} logo"/></a>')
+                f'src="{escape(index.image(community.logo_url) or "")}" alt="{escape(community.name)} logo"/></a>')
     likes = ""
     if story.like_count is not None:
         likes = f'<button class="{css("Like")}" aria-label="Like">{story.like_count or "Like"}</button>'
@@ -112,7 +131,7 @@ def _top_parts(index: SiteIndex, story: Story) -> str:
 
 def story_page(index: SiteIndex, story: Story) -> bytes:
     css = index.css
-    body = render_document(story.document, story.media, css)
+    body = render_document(story.document, index.frame.images.media(story.media), css)
     tags = "".join(f'<div class="{css("Tag")}"><a href="/{story.community}/tag/{slug}">{escape(name)}</a></div>'
                    for slug, name in story.tags)
     main = (f'<article class="{css("Story")}">{_top_parts(index, story)}'

@@ -81,12 +81,17 @@ def capture_row(exchange: Exchange, rules: UrlRules, run_id: int | None) -> dict
 
 
 def page_kind(exchange: Exchange, rules: UrlRules) -> str:
-    """The URL rules' kind of a page; for anything else (``other``), the requisite's kind
-    (``stylesheet``, ``script``, ``font``, ``image``) when it is one."""
-    kind = rules.classify(exchange.url)
-    if kind == PageKind.OTHER:
-        return requisite_kind(exchange.url, exchange.header("content-type")) or str(kind)
-    return str(kind)
+    """A stylesheet, script, font or image by its Content-Type (whatever its URL looks like:
+    an image host's ``/photo-123`` is no community); else the URL rules' kind of a page; else,
+    for ``other``, a requisite's kind by the file extension."""
+    content_type = exchange.header("content-type")
+    kind = requisite_kind("", content_type)
+    if kind is not None:
+        return kind
+    url_kind = rules.classify(exchange.url)
+    if url_kind == PageKind.OTHER:
+        return requisite_kind(exchange.url, content_type) or str(url_kind)
+    return str(url_kind)
 
 
 def response_rows(exchange: Exchange, rules: UrlRules, run_id: int | None) -> Rows:

@@ -76,6 +76,8 @@ def capture_row(exchange: Exchange, rules: UrlRules, run_id: int | None) -> dict
         "revisit": ref.revisit if ref else None,
         "content_type": exchange.header("content-type"),
         "location": urljoin(exchange.url, location) if location and 300 <= exchange.status < 400 else None,
+        "etag": exchange.header("etag"),
+        "last_modified": exchange.header("last-modified"),
         "run_id": run_id,
     }
 

@@ -60,7 +60,7 @@ CAPTURE_COLUMNS: dict[str, type] = {
     "run_id": int,
     # extras
     "page_kind": str, "warc_length": int, "revisit": int,
-    "content_type": str, "location": str,
+    "content_type": str, "location": str, "etag": str, "last_modified": str,
 }  # fmt: skip
 
 ERROR_COLUMNS: dict[str, type] = {
@@ -177,10 +177,18 @@ def _add_errors(db: Database) -> None:
     db["errors"].create_index(["run_id"], index_name="idx_errors_run_id", if_not_exists=True)
 
 
+def _add_validators(db: Database) -> None:
+    # A response's ETag and Last-Modified: what the next crawl's conditional request sends.
+    for column in ("etag", "last_modified"):
+        if column not in db["captures"].columns_dict:
+            db["captures"].add_column(column, str)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "stories.derived", _add_derived),
     Migration(3, "errors", _add_errors),
+    Migration(4, "captures.etag, captures.last_modified", _add_validators),
 ]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from w3lib.url import url_query_parameter
@@ -23,9 +24,12 @@ from swampcrawl.records.provenance import capture_time, with_provenance
 from swampcrawl.urls import PageKind, UrlRules
 
 from spiders.failures import failure_reason, record_failure
+from spiders.known import KnownPages
 from spiders.requisites import RequisitesMixin
 
 LISTING_KINDS = frozenset({PageKind.COMMUNITY_LISTING, PageKind.TAG_LISTING, PageKind.GLOBAL_LISTING})
+# Pages whose rows a crawl stores: asked for conditionally when captured before.
+PAGE_KINDS = frozenset({PageKind.STORY, PageKind.RESOURCES_STORY, PageKind.CREATOR, PageKind.COMMUNITY})
 
 # Settings lifted when the base URL is a loopback address (the replica):
 # politeness protects a real site, not a server on this machine.
@@ -78,7 +82,12 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         spider.allowed_domains = [urlsplit(spider.base_url).hostname]
         spider.max_listing_pages = crawler.settings.getint("SWAMPCRAWL_MAX_LISTING_PAGES")
         spider.setup_requisites(crawler.settings)
+        spider.known_pages = KnownPages(crawler.settings.get("SWAMPCRAWL_DB"))
+        crawler.signals.connect(spider.close_known_pages, signal=signals.spider_closed)
         return spider
+
+    def close_known_pages(self) -> None:
+        self.known_pages.close()
 
     # --- start ---
 
@@ -102,16 +111,18 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         if url in self.scheduled:
             return None
         self.scheduled.add(url)
-        return scrapy.Request(url, callback=self.route, errback=self.failed, meta=meta)
+        # A page stored before is asked for conditionally: unchanged, it costs a 304.
+        headers = self.known_pages.validators(url) if self.rules.classify(url) in PAGE_KINDS else {}
+        return scrapy.Request(url, callback=self.route, errback=self.failed, meta=meta, headers=headers)
 
     # --- routing ---
 
     def route(self, response: Response) -> Iterator[Any]:
         kind = self.rules.classify(response.url)
         self.crawler.stats.inc_value(f"swampcrawl/pages/{kind}/{response.status}")
-        if response.status == 404:
-            # A removed story (the store pipeline records it from the capture)
-            # or a listing past its end: nothing to extract, nothing to follow.
+        if response.status in (304, 404, 410):
+            # Not modified since the last capture, a removed story (the store pipeline
+            # records both from the capture) or a listing past its end: nothing to read.
             return
         if not isinstance(response, scrapy.http.TextResponse):
             return
@@ -128,7 +139,7 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
 
     def follow(self, response: Response, links: Listing) -> Iterator[scrapy.Request]:
         for url in self.candidate_links(links):
-            if self.in_scope(url):
+            if self.in_scope(url) and self.wants(url):
                 request = self.request_for(url)
                 if request is not None:
                     yield request
@@ -158,12 +169,26 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         cards = frozenset(links.story_urls)
         if not cards or cards <= response.meta.get("previous_cards", frozenset()):
             return None
+        if cards <= self.known_story_urls:
+            # Every story of this page was stored before: latest-first listings hold nothing
+            # newer further on (and top-stories and tag listings only repeat what they show).
+            self.crawler.stats.inc_value("swampcrawl/listings/stopped_at_known")
+            return None
         depth = response.meta.get("listing_page", 1) + 1
         if self.max_listing_pages and depth > self.max_listing_pages:
             return None
         if not self.in_scope(links.next_page_url):
             return None
         return self.request_for(links.next_page_url, previous_cards=cards, listing_page=depth)
+
+    #: story URLs stored by earlier runs (the stories spider fills it): a listing page showing
+    #: only these ends its listing
+    known_story_urls: frozenset[str] | set[str] = frozenset()
+
+    def wants(self, url: str) -> bool:
+        """Whether a link found on a page is worth a request (the stories spider skips known
+        stories that are not due for a recheck)."""
+        return True
 
     def in_scope(self, url: str) -> bool:
         """With ``-a community=...``, only that community's pages (and creators) are in scope."""

@@ -10,13 +10,12 @@ and communities spiders complete.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
-from swampcrawl.store import Store
+from swampcrawl.recheck import RecheckPolicy, parse_recheck
 from swampcrawl.urls import STORY_KINDS, PageKind
 
 from spiders.base import LISTING_KINDS, VocalSpider
@@ -27,31 +26,40 @@ class StoriesSpider(VocalSpider):
     item_kinds = STORY_KINDS
     follow_kinds = STORY_KINDS | LISTING_KINDS | {PageKind.COMMUNITY}
 
+    def __init__(self, *args: Any, recheck: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recheck_mode = parse_recheck(recheck)
+        self.known: dict[str, tuple[str | None, str | None]] = {}
+
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> StoriesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.known = spider.known_stories(crawler.settings.get("SWAMPCRAWL_DB"))
+        spider.policy = RecheckPolicy.from_settings(crawler.settings, spider.recheck_mode)
+        spider.known = {url: times for url, times in spider.known_pages.live_stories().items()
+                        if url.startswith(spider.base_url + "/") and spider.in_scope(url)}
+        spider.known_story_urls = set(spider.known)
         crawler.signals.connect(spider.recheck_known, signal=signals.spider_idle)
         return spider
 
-    def known_stories(self, db_path: str) -> list[str]:
-        """Stories stored by earlier runs, in scope, not known to be removed."""
-        if not db_path or not Path(db_path).is_file():
-            return []
-        with Store(db_path) as store:
-            urls = store.live_story_urls()
-        return [url for url in urls if url.startswith(self.base_url + "/") and self.in_scope(url)]
+    def wants(self, url: str) -> bool:
+        """A known story is asked for again only when due (``swampcrawl.recheck``)."""
+        if url in self.known and not self.policy.is_due(*self.known[url]):
+            self.crawler.stats.inc_value("swampcrawl/stories/not_due")
+            return False
+        return True
 
     def recheck_known(self) -> None:
-        """When the listings are exhausted, ask once more for stored stories they no
-        longer list: a 404 records the removal, a 301 leads to the new slug."""
-        missing, self.known = [url for url in self.known if url not in self.scheduled], []
-        for url in missing:
+        """When the listings are exhausted, ask (conditionally) for the stored stories that are
+        due and were not asked for yet: a 304 confirms one, a 404 records its removal, a 301
+        leads to its new slug."""
+        due = [url for url, times in self.known.items() if url not in self.scheduled and self.policy.is_due(*times)]
+        self.known = {}
+        for url in due:
             request = self.request_for(url)
             if request is not None:
                 self.crawler.engine.crawl(request)
-        if missing:
-            self.crawler.stats.set_value("swampcrawl/stories/rechecked", len(missing))
+        if due:
+            self.crawler.stats.set_value("swampcrawl/stories/rechecked", len(due))
             raise DontCloseSpider
 
     def start_paths(self) -> Iterable[str]:

@@ -1,7 +1,8 @@
-"""A lock file beside the database, so two crawls never write it at once.
+"""Lock files, so two crawls never write one database or one WARC folder at once.
 
-``flock`` is released by the kernel when the holding process dies, so a
-crawl killed with SIGKILL never leaves a stale lock behind.
+``<db>.lock`` beside the database, ``.swampcrawl.lock`` inside the WARC folder. ``flock`` is
+released by the kernel when the holding process dies, so the lock of a crawl killed with
+SIGKILL is taken over by the next one at once: no stale lock is ever left behind.
 """
 
 from __future__ import annotations
@@ -16,9 +17,15 @@ class LockedError(RuntimeError):
 
 
 class CrawlLock:
-    def __init__(self, db_path: str | os.PathLike[str]) -> None:
+    def __init__(self, db_path: str | os.PathLike[str], what: str | None = None) -> None:
         self.path = Path(f"{db_path}.lock")
+        self.what = what or f"database {db_path}"
         self._fd: int | None = None
+
+    @classmethod
+    def for_folder(cls, folder: str | os.PathLike[str]) -> CrawlLock:
+        """The lock of a WARC folder (a file inside it)."""
+        return cls(Path(folder) / ".swampcrawl", what=f"WARC folder {folder}")
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,7 +35,7 @@ class CrawlLock:
         except BlockingIOError:
             holder = os.read(fd, 64).decode(errors="replace").strip() or "another process"
             os.close(fd)
-            raise LockedError(f"database {self.path.with_suffix('')} is locked by another crawl (pid {holder})") from None
+            raise LockedError(f"{self.what} is locked by another crawl (pid {holder})") from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd

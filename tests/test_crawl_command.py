@@ -80,12 +80,22 @@ def test_bad_community_argument_is_one_line_and_exit_2(tmp_path):
     assert len(error_lines(result)) == 1 and "-a community" in result.stderr
 
 
-def test_a_crawl_locked_by_another_exits_2(tmp_path):
+def test_a_crawl_locked_by_another_exits_3(tmp_path):
     with CrawlLock(tmp_path / "swamp.db"):
         result = scrapy_crawl("stories", base_url="http://127.0.0.1:9", data=tmp_path)
-    assert result.returncode == 2
+    assert result.returncode == 3
     lines = error_lines(result)
-    assert len(lines) == 1 and "locked by another crawl" in lines[0]
+    assert len(lines) == 1 and "locked by another crawl" in lines[0] and "database" in lines[0]
+
+
+def test_a_warc_folder_locked_by_another_crawl_exits_3(tmp_path):
+    """Another crawl writing the same WARC folder, into another database, is refused too."""
+    (tmp_path / "warc").mkdir()
+    with CrawlLock.for_folder(tmp_path / "warc"):
+        result = scrapy_crawl("stories", base_url="http://127.0.0.1:9", data=tmp_path)
+    assert result.returncode == 3
+    lines = error_lines(result)
+    assert len(lines) == 1 and "WARC folder" in lines[0] and "locked by another crawl" in lines[0]
 
 
 def test_unknown_spider_is_one_line(tmp_path):

@@ -16,8 +16,8 @@ def test_second_epoch_updates_rows_versions_and_removals(tmp_path):
         port = urlsplit(first.base_url).port
         before = story_rows(tmp_path / "swamp.db")
     with ReplicaProcess(stories=50, seed=6, epoch=2, port=port) as second:
-        # Removals are only noticed by asking for the known URLs again.
-        yield crawl("stories", second.base_url, tmp_path)
+        # Removals are only noticed by asking for the known URLs again: the weekly full pass.
+        yield crawl("stories", second.base_url, tmp_path, spargs={"recheck": "all"})
         truth, base = second.truth, second.base_url
     rows = story_rows(tmp_path / "swamp.db")
     live = {base + s["path"]: s for s in truth["stories"]}
@@ -44,7 +44,7 @@ def test_edited_stories_get_a_second_version(tmp_path):
         port = urlsplit(first.base_url).port
         first_truth = {s["id"]: s for s in first.truth["stories"]}
     with ReplicaProcess(stories=50, seed=6, epoch=2, port=port) as second:
-        yield crawl("stories", second.base_url, tmp_path)
+        yield crawl("stories", second.base_url, tmp_path, spargs={"recheck": "all"})
         edited = [s for s in second.truth["stories"] if s["id"] in first_truth and s["body_text"] != first_truth[s["id"]]["body_text"]]
         base = second.base_url
     assert edited

@@ -15,6 +15,8 @@ Example::
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
+from itertools import groupby
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -34,6 +36,9 @@ class Store:
     def __init__(self, path: str | Path, timeout: float = 5.0) -> None:
         self.path = str(path)
         self.db = _open(self.path, timeout)
+        # What the writes did to stories since the store was opened: new, changed, unchanged,
+        # renamed, removed (a crawl's counts).
+        self.outcomes: Counter = Counter()
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -58,7 +63,17 @@ class Store:
     # -- batched writes: each call is one transaction ----------------------------------
 
     def upsert_stories(self, rows: list[Any]) -> int:
-        return stories.upsert_stories(self.db, rows)
+        return stories.upsert_stories(self.db, rows, self.outcomes)
+
+    def mark_seen(self, rows: list[dict[str, Any]]) -> int:
+        """Pages that answered 304 Not Modified (``url``, ``table``, ``captured_at``): seen again."""
+        seen = 0
+        for (table, at), group in groupby(rows, key=lambda row: (row["table"], row["captured_at"])):
+            count = stories.mark_seen(self.db, table, [row["url"] for row in group], at)
+            if table == "stories":
+                self.outcomes["unchanged"] += count
+            seen += count
+        return seen
 
     def upsert_creators(self, rows: list[Any]) -> int:
         return creators.upsert_creators(self.db, rows)
@@ -88,7 +103,9 @@ class Store:
         return {url for url, filename in self.db.execute(query, sorted(page_kinds)) if filename in present_files}
 
     def mark_removed(self, urls: list[str], at: Any) -> int:
-        return stories.mark_removed(self.db, urls, at)
+        removed = stories.mark_removed(self.db, urls, at)
+        self.outcomes["removed"] += removed
+        return removed
 
     # -- runs ----------------------------------------------------------------------
 

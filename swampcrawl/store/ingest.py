@@ -26,7 +26,10 @@ Rows = list[tuple[str, Any]]
 
 # The order tables are written in: profiles before the stories naming them, removals last.
 WRITE_ORDER = ("communities_minimal", "creators_minimal", "communities", "creators", "stories", "captures", "removed",
-               "errors")
+               "seen", "errors")
+# The table of each page kind whose row a 304 Not Modified confirms.
+SEEN_TABLES = {PageKind.STORY: "stories", PageKind.RESOURCES_STORY: "stories", PageKind.CREATOR: "creators",
+               PageKind.COMMUNITY: "communities"}
 PAGE_KINDS = frozenset({PageKind.STORY, PageKind.RESOURCES_STORY, PageKind.CREATOR, PageKind.COMMUNITY})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
 
@@ -97,12 +100,16 @@ def page_kind(exchange: Exchange, rules: UrlRules) -> str:
 
 
 def response_rows(exchange: Exchange, rules: UrlRules, run_id: int | None) -> Rows:
-    """The rows one archived response gives: its captures row, a removal for a story's 404,
-    an ``errors`` row for a requisite's error status."""
+    """The rows one archived response gives: its captures row, a removal for a story's 404 or
+    410, a sighting for a page's 304 Not Modified, an ``errors`` row for a requisite's error
+    status."""
     row = capture_row(exchange, rules, run_id)
     rows: Rows = [("captures", row)]
-    if exchange.status == 404 and rules.classify(exchange.url) in (PageKind.STORY, PageKind.RESOURCES_STORY):
+    url_kind = rules.classify(exchange.url)
+    if exchange.status in (404, 410) and url_kind in (PageKind.STORY, PageKind.RESOURCES_STORY):
         rows.append(("removed", row))
+    if exchange.status == 304 and url_kind in SEEN_TABLES:
+        rows.append(("seen", {"url": exchange.url, "table": SEEN_TABLES[url_kind], "captured_at": row["captured_at"]}))
     if exchange.status >= 400 and row["page_kind"] in REQUISITE_KINDS:
         # A page's stylesheet or image that is not there: the page will not replay whole.
         rows.append(("errors", {"url": exchange.url, "kind": row["page_kind"], "reason": f"HTTP {exchange.status}",
@@ -188,6 +195,7 @@ class RowBuffer:
             "stories": self.store.upsert_stories,
             "captures": self.store.add_captures,
             "removed": self._mark_removed,
+            "seen": self.store.mark_seen,
             "errors": self.store.add_errors,
         }
         written: list[tuple[str, int]] = []

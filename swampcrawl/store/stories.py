@@ -8,6 +8,7 @@ transaction: a whole batch is one commit.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +68,7 @@ def _tags(tags: list[Any]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-_KNOWN_COLUMNS = ("url", "id", "first_seen_at", "last_seen_at", "removed_at", "previous_urls")
+_KNOWN_COLUMNS = ("url", "id", "first_seen_at", "last_seen_at", "removed_at", "previous_urls", "content_hash")
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Known:
     last_seen_at: str | None
     removed_at: str | None
     previous_urls: list[str]
+    content_hash: str | None = None
 
     def is_newer_than(self, captured_at: str) -> bool:
         return bool(self.last_seen_at) and captured_at < self.last_seen_at
@@ -93,6 +95,7 @@ def _known(row: dict[str, Any]) -> Known:
         last_seen_at=row["last_seen_at"],
         removed_at=row["removed_at"],
         previous_urls=json.loads(row["previous_urls"] or "[]"),
+        content_hash=row.get("content_hash"),
     )
 
 
@@ -105,6 +108,8 @@ class StoryBatch:
     pending_ids: dict[str, str] = field(default_factory=dict)  # platform id -> url
     tags: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # url -> tags
     versions: list[dict[str, Any]] = field(default_factory=list)
+    # What this batch did: new, changed, unchanged, renamed stories (for the run's counts).
+    outcomes: Counter = field(default_factory=Counter)
 
     def add(self, row: dict[str, Any]) -> None:
         url, captured_at = row["url"], row["captured_at"]
@@ -115,6 +120,7 @@ class StoryBatch:
                 self.add_history(by_id, row)
                 return
             self.move(by_id, url)
+            self.outcomes["renamed"] += 1
         known = self.find_url(url)
         if known and known.is_newer_than(captured_at):
             self.add_history(known, row)
@@ -138,6 +144,10 @@ class StoryBatch:
     def accept(self, row: dict[str, Any], known: Known | None) -> None:
         """This capture is the newest: its values become the row's."""
         captured_at = row["captured_at"]
+        if known is None:
+            self.outcomes["new"] += 1
+        else:
+            self.outcomes["unchanged" if known.content_hash == row["content_hash"] else "changed"] += 1
         story = {column: row[column] for column in STORY_COLUMNS}
         first_seen = (known.first_seen_at if known else None) or captured_at
         story["first_seen_at"] = min(first_seen, captured_at)
@@ -246,15 +256,31 @@ class StoryBatch:
             self.db["story_tags"].insert_all(rows, pk=("story_url", "tag_slug"), ignore=True)
 
 
-def upsert_stories(db: Database, rows: list[Any]) -> int:
-    """Merge story rows into the store in one transaction; returns how many were given."""
+def upsert_stories(db: Database, rows: list[Any], outcomes: Counter | None = None) -> int:
+    """Merge story rows into the store in one transaction; returns how many were given.
+    ``outcomes`` counts what happened: new, changed, unchanged, renamed stories."""
     prepared = [prepare_story(row) for row in rows]
     with db.atomic():
         batch = StoryBatch(db)
         for row in prepared:
             batch.add(row)
         batch.flush()
+    if outcomes is not None:
+        outcomes.update(batch.outcomes)
     return len(prepared)
+
+
+def mark_seen(db: Database, table: str, urls: list[str], at: Any) -> int:
+    """Rows whose page answered 304 Not Modified at ``at``: seen again, unchanged."""
+    when = to_iso(at) or now_iso()
+    clear_removal = ", removed_at = NULL" if table == "stories" else ""
+    with db.atomic():
+        cursor = db.conn.executemany(
+            f"UPDATE {table} SET last_seen_at = ?{clear_removal} WHERE url = ? "
+            "AND (last_seen_at IS NULL OR last_seen_at < ?)",
+            [(when, url, when) for url in urls],
+        )
+        return cursor.rowcount
 
 
 def mark_removed(db: Database, urls: list[str], at: Any) -> int:

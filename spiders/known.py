@@ -1,0 +1,53 @@
+"""What earlier crawls stored, read (read-only) by the spiders of an incremental crawl.
+
+Known stories are not fetched again unless due (``swampcrawl.recheck``); a known page that is
+asked for goes with the validators of its last capture (``If-None-Match``,
+``If-Modified-Since``), so an unchanged page costs a 304 and no body.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+
+class KnownPages:
+    """The database of earlier runs, opened read-only (absent on a first crawl)."""
+
+    def __init__(self, db_path: str | None) -> None:
+        self.db: sqlite3.Connection | None = None
+        if db_path and Path(db_path).is_file():
+            # Read-only, and usable from the reactor's thread (`scrapy shell` runs it apart).
+            self.db = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True, check_same_thread=False)
+            if not self._has_table("captures"):
+                self.close()
+
+    def _has_table(self, name: str) -> bool:
+        return bool(self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone())
+
+    def live_stories(self) -> dict[str, tuple[str | None, str | None]]:
+        """URL -> (published_at, last_seen_at) of every stored story not known to be removed."""
+        if self.db is None:
+            return {}
+        query = "SELECT url, published_at, last_seen_at FROM stories WHERE removed_at IS NULL"
+        return {url: (published, seen) for url, published, seen in self.db.execute(query)}
+
+    def validators(self, url: str) -> dict[str, str]:
+        """Conditional request headers from the URL's last 200 capture (none if never captured)."""
+        if self.db is None:
+            return {}
+        found = self.db.execute("SELECT etag, last_modified FROM captures WHERE url = ? AND status = 200 "
+                                "ORDER BY captured_at DESC, id DESC LIMIT 1", [url]).fetchone()
+        if found is None:
+            return {}
+        headers = {}
+        if found[0]:
+            headers["If-None-Match"] = found[0]
+        if found[1]:
+            headers["If-Modified-Since"] = found[1]
+        return headers
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None

@@ -1,0 +1,140 @@
+"""Incremental crawls for cron: a recrawl costs what changed, counted from the replica's
+request log; new stories are found by the default run, edits, removals and renames by the
+weekly `-a recheck=all`; 304s are archived and counted as unchanged; crawls never overlap."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import sqlite_utils
+from crawl_support import ROOT, error_lines, scrapy_command, scrapy_crawl, table
+from replica_process import ReplicaProcess
+from warcio.archiveiterator import ArchiveIterator
+
+
+def story_paths_requested(requests: list[dict], truth: dict) -> list[str]:
+    paths = {s["path"] for s in truth["stories"]} | set(truth["removed"]) | set(truth["redirects"])
+    return [r["path"] for r in requests if r["path"] in paths]
+
+
+@pytest.fixture(scope="module")
+def unchanged(tmp_path_factory):
+    """A first crawl of 600 stories, then a second of the unchanged site: (data, first and
+    second requests, second result)."""
+    data = tmp_path_factory.mktemp("unchanged")
+    with ReplicaProcess(stories=600, seed=12) as replica:
+        first = scrapy_crawl("stories", base_url=replica.base_url, data=data)
+        assert first.returncode == 0, first.stderr
+        after_first = len(replica.requests())
+        time.sleep(1.1)
+        second = scrapy_crawl("stories", base_url=replica.base_url, data=data)
+        assert second.returncode == 0, second.stderr
+        requests = replica.requests()
+        return data, replica.truth, requests[:after_first], requests[after_first:], second
+
+
+def test_an_unchanged_recrawl_costs_at_most_5_percent_of_the_first(unchanged):
+    _, truth, first, second, result = unchanged
+    assert len(first) > 3000
+    assert len(second) <= 0.05 * len(first), (len(second), len(first))
+    assert story_paths_requested(second, truth) == []  # no stored story fetched again
+    assert "stories finished" in result.stdout
+
+
+def test_listings_stop_at_the_first_page_of_known_stories(unchanged):
+    _, _, first, second, _ = unchanged
+    later_pages = [r for r in second if "page=" in r["query"] and r["query"] != "page=1"]
+    assert later_pages == []
+    assert any("page=" in r["query"] for r in first)  # the first crawl did page through them
+
+
+def test_a_full_pass_asks_for_every_known_story_conditionally(unchanged):
+    """`-a recheck=all` on the unchanged site: one 304 per story, archived (request and
+    response records), counted as unchanged; no new version, last_seen_at moved."""
+    data, truth, _, _, _ = unchanged
+    before = {row["url"]: row for row in table(data / "swamp.db", "stories")}
+    versions_before = len(table(data / "swamp.db", "story_versions"))
+    with ReplicaProcess(stories=600, seed=12, port=urlsplit(next(iter(before))).port) as replica:
+        time.sleep(1.1)
+        result = scrapy_crawl("stories", "-a", "recheck=all", base_url=replica.base_url, data=data)
+        requests = replica.requests()
+    assert result.returncode == 0, result.stderr
+    story_requests = [r for r in requests if r["path"] in {s["path"] for s in truth["stories"]}]
+    assert len(story_requests) == len(truth["stories"]) and {r["status"] for r in story_requests} == {304}
+    after = {row["url"]: row for row in table(data / "swamp.db", "stories")}
+    assert len(table(data / "swamp.db", "story_versions")) == versions_before
+    assert all(after[url]["last_seen_at"] > before[url]["last_seen_at"] for url in before)
+    assert all(after[url]["content_hash"] == before[url]["content_hash"] for url in before)
+    run = table(data / "swamp.db", "crawl_runs")[-1]
+    captures = [row for row in table(data / "swamp.db", "captures") if row["run_id"] == run["id"] and row["status"] == 304]
+    assert len(captures) >= len(truth["stories"])
+    # the 304s are in the WARC: a response record each, beside its request
+    records = {}
+    for path in sorted((data / "warc").glob("*.warc.gz")):
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                records.setdefault(record.rec_type, []).append(record)
+    not_modified = [r for r in records["response"] if r.http_headers.get_statuscode() == "304"]
+    assert len(not_modified) >= len(truth["stories"])
+    assert "swampcrawl/stories/unchanged" not in result.stdout  # the summary is one plain line
+    stats_unchanged = sqlite_utils.Database(data / "swamp.db").execute(
+        "SELECT json_extract(stats, '$.\"swampcrawl/stories/unchanged\"') FROM crawl_runs WHERE id = ?", [run["id"]]
+    ).fetchone()[0]
+    assert stats_unchanged == len(truth["stories"])
+
+
+def test_new_stories_by_default_then_edits_removals_and_renames_with_recheck_all(tmp_path):
+    with ReplicaProcess(stories=120, seed=6, epoch=1) as first:
+        assert scrapy_crawl("stories", base_url=first.base_url, data=tmp_path).returncode == 0
+        port, first_truth = urlsplit(first.base_url).port, first.truth
+    known = {first.base_url + s["path"]: s for s in first_truth["stories"]}
+    time.sleep(1.1)
+    with ReplicaProcess(stories=120, seed=6, epoch=2, port=port) as second:
+        default = scrapy_crawl("stories", base_url=second.base_url, data=tmp_path)
+        default_requests = second.requests()
+        time.sleep(1.1)
+        full = scrapy_crawl("stories", "-a", "recheck=all", base_url=second.base_url, data=tmp_path)
+        truth, base = second.truth, second.base_url
+    assert default.returncode == 0 and full.returncode == 0, default.stderr + full.stderr
+    old_ids = {s["id"] for s in first_truth["stories"]}
+    new = {base + s["path"] for s in truth["stories"] if s["id"] not in old_ids}
+    assert new
+    # the default run stores every new story, and asks for no stored one
+    fetched = {base + path for path in story_paths_requested(default_requests, truth)}
+    assert new <= fetched and not fetched & known.keys()
+    rows = {row["url"]: row for row in table(tmp_path / "swamp.db", "stories")}
+    assert new <= rows.keys()
+    # recheck=all: edits versioned, removals marked, renames followed
+    versions = {}
+    for row in table(tmp_path / "swamp.db", "story_versions"):
+        versions.setdefault(row["story_url"], set()).add(row["body_text"])
+    edited = [s for s in truth["stories"] if s["id"] in old_ids
+              and s["body_text"] != next(o for o in first_truth["stories"] if o["id"] == s["id"])["body_text"]]
+    assert edited and all(len(versions[base + s["path"]]) == 2 for s in edited)
+    assert all(rows[base + s["path"]]["body_text"] == s["body_text"] for s in truth["stories"])
+    assert truth["removed"] and all(rows[base + path]["removed_at"] for path in truth["removed"])
+    for old, new_path in truth["redirects"].items():
+        assert base + old not in rows and base + old in (rows[base + new_path]["previous_urls"] or "")
+
+
+def test_a_second_crawl_is_refused_while_the_first_runs(tmp_path):
+    with ReplicaProcess(stories=60, seed=2) as replica:
+        slow = scrapy_command("stories", "-s", "DOWNLOAD_DELAY=0.2", "-s", "CONCURRENT_REQUESTS=1",
+                              base_url=replica.base_url, data=tmp_path)
+        first = subprocess.Popen(slow, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while not replica.requests() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            second = scrapy_crawl("stories", base_url=replica.base_url, data=tmp_path)
+        finally:
+            first.terminate()
+            first.communicate(timeout=60)
+    assert second.returncode == 3
+    assert len(error_lines(second)) == 1 and "locked by another crawl" in second.stderr
+    # the refused crawl left no run behind
+    assert [run["status"] for run in table(Path(tmp_path) / "swamp.db", "crawl_runs")] == ["shutdown"]

@@ -32,6 +32,16 @@ class KnownPages:
         query = "SELECT url, published_at, last_seen_at FROM stories WHERE removed_at IS NULL"
         return {url: (published, seen) for url, published, seen in self.db.execute(query)}
 
+    def last_run_completed(self, spider: str) -> bool:
+        """Whether the last run of ``spider`` on this database went through to its end (then its
+        listings were read to their end, and a listing can stop at known stories; after a
+        killed or stopped run, listings are read on past them to resume the backfill)."""
+        if self.db is None or not self._has_table("crawl_runs"):
+            return False
+        found = self.db.execute("SELECT status FROM crawl_runs WHERE spider = ? ORDER BY id DESC LIMIT 1",
+                                [spider]).fetchone()
+        return bool(found) and found[0] == "finished"
+
     def validators(self, url: str) -> dict[str, str]:
         """Conditional request headers from the URL's last 200 capture (none if never captured)."""
         if self.db is None:

@@ -37,7 +37,10 @@ class StoriesSpider(VocalSpider):
         spider.policy = RecheckPolicy.from_settings(crawler.settings, spider.recheck_mode)
         spider.known = {url: times for url, times in spider.known_pages.live_stories().items()
                         if url.startswith(spider.base_url + "/") and spider.in_scope(url)}
-        spider.known_story_urls = set(spider.known)
+        # After a run that did not finish (killed, stopped), listings are read past the known
+        # stories, so the backfill resumes where it stopped; stored stories are not fetched again.
+        spider.resuming = bool(spider.known) and not spider.known_pages.last_run_completed(spider.name)
+        spider.known_story_urls = frozenset() if spider.resuming else set(spider.known)
         crawler.signals.connect(spider.recheck_known, signal=signals.spider_idle)
         return spider
 

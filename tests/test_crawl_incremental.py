@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlite_utils
+from archive_support import assert_warcio_valid
 from crawl_support import ROOT, error_lines, scrapy_command, scrapy_crawl, table
 from replica_process import ReplicaProcess
 from warcio.archiveiterator import ArchiveIterator
@@ -138,3 +139,39 @@ def test_a_second_crawl_is_refused_while_the_first_runs(tmp_path):
     assert len(error_lines(second)) == 1 and "locked by another crawl" in second.stderr
     # the refused crawl left no run behind
     assert [run["status"] for run in table(Path(tmp_path) / "swamp.db", "crawl_runs")] == ["shutdown"]
+
+
+def test_a_killed_backfill_resumes_without_fetching_stored_stories_again(tmp_path):
+    """SIGKILLed twice at different moments, then run to its end: the union equals the truth,
+    no story stored by an earlier run is fetched again, every WARC reads back whole."""
+    with ReplicaProcess(stories=150, seed=14) as replica:
+        truth, base = replica.truth, replica.base_url
+        for captures in (40, 160):
+            slow = scrapy_command("stories", "-s", "DOWNLOAD_DELAY=0.02", "-s", "CONCURRENT_REQUESTS=2",
+                                  "-s", "SWAMPCRAWL_STORE_BATCH=5", base_url=base, data=tmp_path)
+            process = subprocess.Popen(slow, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and count_captures(tmp_path) < captures:
+                time.sleep(0.05)
+            process.kill()
+            process.wait(timeout=30)
+        stored = {row["url"] for row in table(tmp_path / "swamp.db", "stories")}
+        assert 0 < len(stored) < len(truth["stories"])
+        before = len(replica.requests())
+        final = scrapy_crawl("stories", base_url=base, data=tmp_path)
+        again = {base + path for path in story_paths_requested(replica.requests()[before:], truth)}
+    assert final.returncode == 0, final.stderr
+    rows = {row["url"] for row in table(tmp_path / "swamp.db", "stories")}
+    assert rows == {base + s["path"] for s in truth["stories"]}
+    assert not again & stored
+    statuses = [run["status"] for run in table(tmp_path / "swamp.db", "crawl_runs")]
+    assert statuses == ["killed", "killed", "finished"]
+    assert_warcio_valid(*sorted((tmp_path / "warc").glob("*.warc.gz")))  # the killed runs' files, repaired
+    assert not list((tmp_path / "warc").glob("*.open"))
+
+
+def count_captures(data: Path) -> int:
+    try:
+        return len(table(data / "swamp.db", "captures"))
+    except Exception:  # not created yet, or locked for a moment
+        return 0

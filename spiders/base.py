@@ -169,7 +169,7 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         cards = frozenset(links.story_urls)
         if not cards or cards <= response.meta.get("previous_cards", frozenset()):
             return None
-        if cards <= self.known_story_urls:
+        if self.all_known(cards):
             # Every story of this page was stored before: latest-first listings hold nothing
             # newer further on (and top-stories and tag listings only repeat what they show).
             self.crawler.stats.inc_value("swampcrawl/listings/stopped_at_known")
@@ -181,9 +181,10 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
             return None
         return self.request_for(links.next_page_url, previous_cards=cards, listing_page=depth)
 
-    #: story URLs stored by earlier runs (the stories spider fills it): a listing page showing
-    #: only these ends its listing
-    known_story_urls: frozenset[str] | set[str] = frozenset()
+    def all_known(self, story_urls: frozenset[str]) -> bool:
+        """Whether every story of a listing page was stored before, which ends the listing
+        (the stories spider answers; the others read listings to their end)."""
+        return False
 
     def wants(self, url: str) -> bool:
         """Whether a link found on a page is worth a request (the stories spider skips known

@@ -8,6 +8,7 @@ asked for goes with the validators of its last capture (``If-None-Match``,
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -25,12 +26,25 @@ class KnownPages:
     def _has_table(self, name: str) -> bool:
         return bool(self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone())
 
-    def live_stories(self) -> dict[str, tuple[str | None, str | None]]:
-        """URL -> (published_at, last_seen_at) of every stored story not known to be removed."""
+    def story(self, url: str) -> tuple[str | None, str | None] | None:
+        """(published_at, last_seen_at) of a stored story not known to be removed, else None.
+        Looked up in the database (its primary key), so a site of a million stories costs the
+        crawl no memory for them."""
         if self.db is None:
-            return {}
-        query = "SELECT url, published_at, last_seen_at FROM stories WHERE removed_at IS NULL"
-        return {url: (published, seen) for url, published, seen in self.db.execute(query)}
+            return None
+        return self.db.execute("SELECT published_at, last_seen_at FROM stories WHERE url = ? AND removed_at IS NULL",
+                               [url]).fetchone()
+
+    def live_stories(self, prefix: str) -> Iterator[tuple[str, str | None, str | None]]:
+        """(url, published_at, last_seen_at) of every stored, live story under ``prefix``, streamed."""
+        if self.db is None:
+            return iter(())
+        return self.db.execute("SELECT url, published_at, last_seen_at FROM stories "
+                               "WHERE removed_at IS NULL AND substr(url, 1, ?) = ? ORDER BY url",
+                               [len(prefix), prefix])
+
+    def has_stories(self) -> bool:
+        return self.db is not None and self.db.execute("SELECT 1 FROM stories LIMIT 1").fetchone() is not None
 
     def last_run_completed(self, spider: str) -> bool:
         """Whether the last run of ``spider`` on this database went through to its end (then its

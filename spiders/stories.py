@@ -29,34 +29,42 @@ class StoriesSpider(VocalSpider):
     def __init__(self, *args: Any, recheck: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.recheck_mode = parse_recheck(recheck)
-        self.known: dict[str, tuple[str | None, str | None]] = {}
+        self.resuming = False
+        self.stops_at_known = False
+        self.rechecked = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> StoriesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.policy = RecheckPolicy.from_settings(crawler.settings, spider.recheck_mode)
-        spider.known = {url: times for url, times in spider.known_pages.live_stories().items()
-                        if url.startswith(spider.base_url + "/") and spider.in_scope(url)}
         # After a run that did not finish (killed, stopped), listings are read past the known
         # stories, so the backfill resumes where it stopped; stored stories are not fetched again.
-        spider.resuming = bool(spider.known) and not spider.known_pages.last_run_completed(spider.name)
-        spider.known_story_urls = frozenset() if spider.resuming else set(spider.known)
+        known = spider.known_pages
+        spider.resuming = known.has_stories() and not known.last_run_completed(spider.name)
+        spider.stops_at_known = known.has_stories() and not spider.resuming
         crawler.signals.connect(spider.recheck_known, signal=signals.spider_idle)
         return spider
 
     def wants(self, url: str) -> bool:
         """A known story is asked for again only when due (``swampcrawl.recheck``)."""
-        if url in self.known and not self.policy.is_due(*self.known[url]):
+        times = self.known_pages.story(url)
+        if times is not None and not self.policy.is_due(*times):
             self.crawler.stats.inc_value("swampcrawl/stories/not_due")
             return False
         return True
+
+    def all_known(self, story_urls: frozenset[str]) -> bool:
+        return self.stops_at_known and all(self.known_pages.story(url) is not None for url in story_urls)
 
     def recheck_known(self) -> None:
         """When the listings are exhausted, ask (conditionally) for the stored stories that are
         due and were not asked for yet: a 304 confirms one, a 404 records its removal, a 301
         leads to its new slug."""
-        due = [url for url, times in self.known.items() if url not in self.scheduled and self.policy.is_due(*times)]
-        self.known = {}
+        if self.rechecked:
+            return
+        self.rechecked = True
+        due = [url for url, *times in self.known_pages.live_stories(self.base_url + "/")
+               if url not in self.scheduled and self.in_scope(url) and self.policy.is_due(*times)]
         for url in due:
             request = self.request_for(url)
             if request is not None:

@@ -32,10 +32,46 @@ def _existing_dir(path: str) -> Path:
     return directory
 
 
+def _progress(command: str, choice: bool | None):
+    """How a command shows its progress on stderr: a click progress bar on a terminal (or
+    with --progress), a plain line every $SWAMPCRAWL_PROGRESS_INTERVAL seconds elsewhere
+    (logs, cron mail), nothing with --no-progress or an interval of 0."""
+    import sys
+
+    from swampcrawl.config import SettingsError
+    from swampcrawl.progress import INTERVAL_SETTING, parse_interval, plain_bars
+
+    if choice is False:
+        return None
+    if choice or sys.stderr.isatty():
+        return _click_bars()
+    try:
+        interval = parse_interval(command_default(INTERVAL_SETTING))
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+    return plain_bars(command, interval) if interval else None
+
+
+def _click_bars():
+    import sys
+
+    def bar(label: str, length: int):
+        progress = click.progressbar(length=length, label=label, file=sys.stderr)
+        progress.is_hidden = False  # --progress: draw it even when stderr is not a terminal
+        return progress
+
+    return bar
+
+
+PROGRESS_HELP = ("A progress bar on stderr even when it is not a terminal, or none. Default: a bar on a "
+                 "terminal, else a plain line every $SWAMPCRAWL_PROGRESS_INTERVAL seconds (60).")
+
+
 @click.command()
 @click.argument("directory", required=False)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="WACZ file to write.")
-def wacz(directory: str | None, output: str) -> None:
+@click.option("--progress/--no-progress", default=None, help=PROGRESS_HELP)
+def wacz(directory: str | None, output: str, progress: bool | None) -> None:
     """Package the WARCs of DIRECTORY with their index and page list into a WACZ file.
 
     DIRECTORY defaults to $SWAMPCRAWL_WARC_DIR, else data/warc.
@@ -48,8 +84,9 @@ def wacz(directory: str | None, output: str) -> None:
     from archive.wacz import write_wacz
 
     folder = _existing_dir(directory or default_warc_dir())
+    bar = _progress("wacz", progress)
     try:
-        path = write_wacz(folder, output)
+        path = write_wacz(folder, output, progress=bar)
     except Exception as error:  # missing files, a corrupt WARC: one line, not a traceback
         raise click.ClickException(_one_line(error)) from error
     click.echo(f"wrote {path}")
@@ -112,27 +149,12 @@ def index(directory: str | None) -> None:
     click.echo(f"wrote {path} ({len(read_index(folder))} lines)")
 
 
-def _progress_bar(forced: bool):
-    """click.progressbar on stderr when it is a terminal (or when forced), else nothing."""
-    import sys
-
-    if not (forced or sys.stderr.isatty()):
-        return None
-
-    def bar(label: str, length: int):
-        progress = click.progressbar(length=length, label=label, file=sys.stderr)
-        progress.is_hidden = False  # --progress: draw it even when stderr is not a terminal
-        return progress
-
-    return bar
-
-
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--db", "db_path", default=default_db, show_default="$SWAMPCRAWL_DB or data/swamp.db",
               help="The SQLite database to fill (created if missing).")
 @click.option("--base-url", help="Only take pages of this site (e.g. https://vocal.media); default: every site the archive holds.")
-@click.option("--progress/--no-progress", default=None, help="Show a progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--progress/--no-progress", default=None, help=PROGRESS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def reparse(paths: tuple[str, ...], db_path: str, base_url: str | None, progress: bool | None, as_json: bool) -> None:
     """Rebuild database rows from WARC, WARC.gz, WACZ files or folders of them, without network.
@@ -154,7 +176,7 @@ def reparse(paths: tuple[str, ...], db_path: str, base_url: str | None, progress
     from swampcrawl.lock import LockedError
     from swampcrawl.store import StoreError
 
-    bar = None if progress is False else _progress_bar(bool(progress))
+    bar = _progress("reparse", progress)
     try:
         summary = run_reparse(paths, db_path, base_url=base_url, progress=bar)
     except (ReparseError, StoreError, LockedError, OSError, ValueError) as error:

@@ -7,6 +7,7 @@ Layout: ``archive/*.warc.gz`` (stored, not deflated, so replay tools can seek in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -15,7 +16,7 @@ import uuid
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, ContextManager, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from archive import cdxj
@@ -31,6 +32,8 @@ CHUNK = 1 << 20
 
 TitleCallback = Callable[[Capture], str | None]
 PageFilter = Callable[[Capture], bool]
+# A progress bar factory, as reparse takes: (label, length) -> a context manager with update(n).
+ProgressBar = Callable[[str, int], ContextManager[Any]]
 
 
 def is_page(capture: Capture) -> bool:
@@ -59,14 +62,16 @@ def html_title(body: bytes) -> str:
 
 
 def page_entries(directory: Path, title_for: TitleCallback | None = None,
-                 page_filter: PageFilter = is_page) -> list[dict]:
+                 page_filter: PageFilter = is_page, progress: Any = None) -> list[dict]:
     """One entry per page URL (its first capture), in capture order: ``id``, ``url``, ``ts``, ``title``.
 
     Only responses and revisits are captures: metadata records (``urn:pageinfo:<url>``) never
-    become pages.
+    become pages. ``progress.update(n)`` is told the bytes of WARC read.
     """
     entries: dict[str, dict] = {}
+    position = _Position(directory, progress)
     for capture in iter_captures([directory]):
+        position.reached(capture.filename, capture.offset)
         if capture.url in entries or not page_filter(capture):
             continue
         title = (title_for(capture) if title_for else None) or html_title(capture.body)
@@ -77,22 +82,28 @@ def page_entries(directory: Path, title_for: TitleCallback | None = None,
 
 
 def write_wacz(directory: Path | str, output: Path | str, title_for: TitleCallback | None = None,
-               clock: Callable[[], datetime] | None = None, page_filter: PageFilter = is_page) -> Path:
+               clock: Callable[[], datetime] | None = None, page_filter: PageFilter = is_page,
+               progress: ProgressBar | None = None) -> Path:
     """Write the WACZ of a WARC folder; returns its path.
 
     ``title_for(capture)`` may name a page (else its HTML <title>); ``page_filter(capture)``
-    decides which captures are listed in pages.jsonl (default: ``is_page``).
+    decides which captures are listed in pages.jsonl (default: ``is_page``). ``progress``
+    makes a bar for each pass over the WARCs (``indexing``, ``pages``, ``writing``), told the
+    bytes done.
     """
     directory, output = Path(directory), Path(output)
     warcs = [p for p in cdxj.warc_files(directory) if p.name.endswith(".warc.gz")]
     if not warcs:
         raise FileNotFoundError(f"no .warc.gz files in {directory}")
-    index = cdxj.sorted_lines(line for path in warcs for line in cdxj.index_warc(path))
-    pages = _pages_jsonl(page_entries(directory, title_for, page_filter))
+    bar, total = progress or _no_progress, sum(path.stat().st_size for path in warcs)
+    with bar("indexing", total) as indexing:
+        index = cdxj.sorted_lines(_index_lines(warcs, indexing))
+    with bar("pages", sum(path.stat().st_size for path in cdxj.warc_files(directory))) as reading:
+        pages = _pages_jsonl(page_entries(directory, title_for, page_filter, reading))
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
-    with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
-        resources = [_store_file(archive, path, "archive/" + path.name) for path in warcs]
+    with zipfile.ZipFile(partial, "w", allowZip64=True) as archive, bar("writing", total) as writing:
+        resources = [_store_file(archive, path, "archive/" + path.name, writing) for path in warcs]
         resources.append(_store_bytes(archive, "indexes/index.cdx", index))
         resources.append(_store_bytes(archive, "pages/pages.jsonl", pages))
         package = _datapackage(resources, (clock or utc_now)())
@@ -103,12 +114,49 @@ def write_wacz(directory: Path | str, output: Path | str, title_for: TitleCallba
     return output
 
 
+def _index_lines(warcs: list[Path], progress: Any) -> Iterator[str]:
+    for path in warcs:
+        yield from cdxj.index_warc(path)
+        progress.update(path.stat().st_size)
+
+
+class _Position:
+    """Tells a progress bar how far into the folder's WARCs (all bytes, in name order) reading is."""
+
+    def __init__(self, directory: Path, progress: Any) -> None:
+        self.progress = progress
+        self.starts: dict[str, int] = {}
+        total = 0
+        for path in cdxj.warc_files(directory):
+            self.starts[path.name] = total
+            total += path.stat().st_size
+        self.done = 0
+
+    def reached(self, filename: str, offset: int) -> None:
+        if self.progress is None or filename not in self.starts:
+            return
+        position = self.starts[filename] + offset
+        if position > self.done:
+            self.progress.update(position - self.done)
+            self.done = position
+
+
+@contextlib.contextmanager
+def _no_progress(label: str, length: int) -> Iterator[Any]:
+    yield _Silent()
+
+
+class _Silent:
+    def update(self, n: int) -> None:
+        pass
+
+
 def _pages_jsonl(entries: Iterable[dict]) -> bytes:
     lines = [json.dumps(PAGES_HEADER)] + [json.dumps(entry, ensure_ascii=False) for entry in entries]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _store_file(archive: zipfile.ZipFile, path: Path, name: str) -> dict:
+def _store_file(archive: zipfile.ZipFile, path: Path, name: str, progress: Any = None) -> dict:
     """Copy a file into the zip uncompressed, hashing it on the way (one read of the WARC)."""
     hasher, size = hashlib.sha256(), 0
     info = zipfile.ZipInfo.from_file(path, name)
@@ -125,6 +173,8 @@ def _store_file(archive: zipfile.ZipFile, path: Path, name: str) -> dict:
             hasher.update(chunk)
             target.write(chunk)
             size += len(chunk)
+            if progress is not None:
+                progress.update(len(chunk))
     return {"name": path.name, "path": name, "hash": "sha256:" + hasher.hexdigest(), "bytes": size}
 
 

@@ -125,4 +125,7 @@ class StorePipeline:
                     deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
 
     def _count(self, table: str, rows: int) -> None:
-        self.crawler.stats.inc_value(f"swampcrawl/store/{table}", rows)
+        stats = self.crawler.stats
+        stats.inc_value(f"swampcrawl/store/{table}", rows)
+        for outcome, count in self.store.outcomes.items():  # new, changed, unchanged, renamed, removed
+            stats.set_value(f"swampcrawl/stories/{outcome}", count)

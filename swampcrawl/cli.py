@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "wacz": "archive.cli:wacz",
     "archive": "archive.cli:archive_group",
     "summary": "swampcrawl.summary:summary",
+    "runs": "swampcrawl.runs:runs",
 }
 
 
@@ -54,5 +55,6 @@ def main() -> None:
         swampcrawl replica --port 8765 --stories 50 &
         scrapy crawl stories -s SWAMPCRAWL_BASE_URL=http://127.0.0.1:8765
         swampcrawl summary --db data/swamp.db
+        swampcrawl runs --db data/swamp.db
         swampcrawl wacz data/warc -o vocal.wacz
     """

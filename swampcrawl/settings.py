@@ -28,6 +28,12 @@ SWAMPCRAWL_MAX_LISTING_PAGES = 0  # 0: follow listings until a page brings nothi
 SWAMPCRAWL_REQUISITES = "all"
 SWAMPCRAWL_REQUISITE_HOSTS = "res.cloudinary.com,images.unsplash.com"
 SWAMPCRAWL_REQUISITE_MAX_SIZE = 20_000_000  # bytes, decompressed, per requisite
+# Progress: a live line on a terminal, else a log line every this many seconds (0: none)
+SWAMPCRAWL_PROGRESS_INTERVAL = 60
+# Incremental crawls: when a stored story is asked for again (swampcrawl/recheck.py)
+SWAMPCRAWL_RECHECK_YOUNG_DAYS = 7
+SWAMPCRAWL_RECHECK_YOUNG_EVERY_DAYS = 1
+SWAMPCRAWL_RECHECK_OLD_EVERY_DAYS = 30
 
 # --- politeness for the real site ---
 USER_AGENT = f"swampcrawl/{__version__} (archival crawler; +https://github.com/swampcrawl/swampcrawl)"
@@ -49,6 +55,9 @@ DEFAULT_REQUEST_HEADERS = {
 # --- archive ---
 EXTENSIONS = {
     "archive.capture.WarcCapture": 100,
+    # progress in place of Scrapy's "Crawled N pages (at N pages/min)" lines
+    "swampcrawl.progress.CrawlProgress": 500,
+    "scrapy.extensions.logstats.LogStats": None,
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
 }
@@ -71,6 +80,6 @@ FEED_EXPORTERS = {
 COOKIES_ENABLED = False
 RETRY_TIMES = 2
 DOWNLOAD_TIMEOUT = 60
-HTTPERROR_ALLOWED_CODES = [404]
+HTTPERROR_ALLOWED_CODES = [304, 404, 410]
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

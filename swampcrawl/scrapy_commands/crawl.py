@@ -10,13 +10,15 @@ summary line says what the run did, and the exit status how it ended:
   ``closespider_pagecount``, ``closespider_timeout``);
 - 1: failed (the database could not be written, ``closespider_errorcount``,
   another reason), or the base URL never answered;
-- 2: bad settings or arguments, or the database is locked by another crawl;
+- 2: bad settings or arguments;
+- 3: locked: another crawl is writing the same database or WARC folder;
 - 130: interrupted (Ctrl-C or SIGTERM: finish reason ``shutdown``).
 """
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import traceback
 import urllib.error
@@ -35,12 +37,15 @@ from swampcrawl.config import (
     warc_writer_options,
 )
 from swampcrawl.lock import CrawlLock, LockedError
+from swampcrawl.recheck import RecheckPolicy
 from swampcrawl.requisites import RequisiteScope
-from swampcrawl.store.runs import run_status
+from swampcrawl.store import Store, StoreError
+from swampcrawl.store.runs import exit_code, run_status, set_exit_status
+from swampcrawl.store.values import now_iso
 
-# Exit status of a crawl that ran, by its crawl_runs.status.
-SUCCESS_STATUSES = frozenset({"finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"})
-INTERRUPTED = 130
+# Exit status when another crawl holds the database or WARC folder; the others follow the
+# run's crawl_runs.status (swampcrawl.store.runs.exit_code: 0, 1, 130), or are 2 (bad settings).
+LOCKED = 3
 
 
 def unreachable(base_url: str, user_agent: str, timeout: float = 15.0) -> str | None:
@@ -87,38 +92,50 @@ def crawl_status(stats: dict) -> str:
 
 
 def exit_status(stats: dict) -> int:
-    status = crawl_status(stats)
-    if status in SUCCESS_STATUSES:
-        return 0
-    return INTERRUPTED if status == "shutdown" else 1
+    """0, 1 or 130 by the run's crawl_runs.status (swampcrawl.store.runs.exit_code)."""
+    code = exit_code(crawl_status(stats))
+    return 1 if code is None else code
 
 
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        lock = CrawlLock(self.settings.get("SWAMPCRAWL_DB"))
+        locks = [CrawlLock(self.settings.get("SWAMPCRAWL_DB"))]
         try:
             self.validate(args, opts)
-            lock.acquire()
-        except (SettingsError, LockedError) as exc:
+            locks.append(CrawlLock.for_folder(self.settings.get("SWAMPCRAWL_WARC_DIR")))
+            for lock in locks:
+                lock.acquire()
+        except SettingsError as exc:
             self.fail(2, str(exc))
+            return
+        except LockedError as exc:
+            self.release(locks)
+            self.fail(LOCKED, str(exc))
             return
         problem = unreachable(self.settings.get("SWAMPCRAWL_BASE_URL"), self.settings.get("USER_AGENT"))
         if problem:
-            lock.release()
+            self.release(locks)
             self.fail(1, problem)
             return
         # The pipeline would take the same lock: tell it this process has it.
         self.settings.set("SWAMPCRAWL_LOCK_HELD", True, priority="cmdline")
+        started = now_iso()
         try:
             stats = self.crawl(args, opts)
+            if not self.exitcode:
+                self.report_unreachable(stats)
+            if stats and not self.exitcode:
+                self.exitcode = exit_status(stats)
+            self.record_exit_status(args[0], started)  # still holding the lock
         finally:
-            lock.release()
-        if not self.exitcode:
-            self.report_unreachable(stats)
-        if stats and not self.exitcode:
-            self.exitcode = exit_status(stats)
+            self.release(locks)
         if stats:
             print(summary_line(args[0], stats, self.settings), flush=True)
+
+    @staticmethod
+    def release(locks: list[CrawlLock]) -> None:
+        for lock in locks:
+            lock.release()
 
     def crawl(self, args: list[str], opts: argparse.Namespace) -> dict:
         """Scrapy's crawl command, keeping the crawler to read its stats after."""
@@ -155,6 +172,7 @@ class Command(ScrapyCrawl):
             raise SettingsError(f"no spider named {args[0]!r}: use stories, creators or communities")
         parse_base_url(settings.get("SWAMPCRAWL_BASE_URL"))
         parse_communities(opts.spargs.get("community"))
+        RecheckPolicy.from_settings(settings, opts.spargs.get("recheck"))
         parse_size("SWAMPCRAWL_STORE_BATCH", settings.get("SWAMPCRAWL_STORE_BATCH"), minimum=1)
         warc_writer_options(settings)  # the capture extension checks them too, in from_crawler
         RequisiteScope.from_settings(settings, parse_base_url(settings.get("SWAMPCRAWL_BASE_URL")))  # and the spider
@@ -170,6 +188,18 @@ class Command(ScrapyCrawl):
         if not stats.get("downloader/response_count"):
             base = self.settings.get("SWAMPCRAWL_BASE_URL")
             self.fail(1, f"could not reach {base}: no response to any request")
+
+    def record_exit_status(self, spider: str, started: str) -> None:
+        """The run's crawl_runs.exit_status is the one this command exits with: the store
+        recorded the one its status gives, which an unreachable base URL (say) overrides."""
+        db = Path(self.settings.get("SWAMPCRAWL_DB"))
+        if not db.is_file():
+            return
+        try:
+            with Store(db) as store:
+                set_exit_status(store.db, spider, started, self.exitcode or 0)
+        except (StoreError, sqlite3.Error) as error:
+            print(f"scrapy crawl: warning: could not record the exit status in {db}: {error}", file=sys.stderr)
 
     def fail(self, code: int, message: str) -> None:
         print(f"scrapy crawl: error: {message}", file=sys.stderr)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from swampcrawl.store.errors import StoreError
-from swampcrawl.store.schema import CAPTURE_COLUMNS, ERROR_COLUMNS
+from swampcrawl.store.schema import CAPTURE_COLUMNS, ERROR_COLUMNS, RUN_FIGURE_COLUMNS
 from swampcrawl.store.values import as_dict, now_iso, pick, to_flag, to_iso, to_json
 
 # captures.kind has the contract's five values; the URL rules' finer kinds map onto them
@@ -23,6 +23,23 @@ _KIND = {
 # Scrapy's stats keys for the two figures worth a column of their own.
 _PAGES_KEYS = ("response_received_count", "downloader/response_count")
 _ITEMS_KEYS = ("item_scraped_count",)
+
+# crawl_runs' figures and the stats they are read from (a missing stat counts 0).
+FIGURE_STATS = {
+    "requests": "downloader/request_count",
+    "responses": "downloader/response_count",
+    "new": "swampcrawl/stories/new",
+    "changed": "swampcrawl/stories/changed",
+    "unchanged": "swampcrawl/stories/unchanged",
+    "removed": "swampcrawl/stories/removed",
+    "renamed": "swampcrawl/stories/renamed",
+}
+FAILED_STAT = "swampcrawl/requests/failed"
+
+# The exit status of `scrapy crawl` by the run's status (see swampcrawl/scrapy_commands/crawl.py).
+SUCCESS_STATUSES = frozenset({"finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"})
+INTERRUPTED = 130
+UNFINISHED_STATUSES = frozenset({"running", "killed"})
 
 
 def start_run(db: Database, spider: str, settings: dict[str, Any] | None = None) -> int:
@@ -65,17 +82,80 @@ def mark_dead_runs(db: Database) -> list[int]:
     return ids
 
 
+def exit_code(status: str | None) -> int | None:
+    """The exit status a run with this ``crawl_runs.status`` gives: 0, 1 or 130 (None: unfinished)."""
+    if status in UNFINISHED_STATUSES or status is None:
+        return None
+    if status in SUCCESS_STATUSES:
+        return 0
+    return INTERRUPTED if status == "shutdown" else 1
+
+
+def run_figures(stats: dict[str, Any], status: str | None, error_rows: int = 0) -> dict[str, int | None]:
+    """The figure columns of a run (requests, responses, stories new..renamed, errors, exit_status)."""
+    figures: dict[str, int | None] = {name: _count(stats, key) for name, key in FIGURE_STATS.items()}
+    figures["errors"] = max(error_rows, _count(stats, FAILED_STAT))
+    figures["exit_status"] = exit_code(status)
+    return figures
+
+
+def _count(stats: dict[str, Any], key: str) -> int:
+    value = stats.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _error_rows(db: Database, run_id: int) -> int:
+    if not db["errors"].exists():
+        return 0
+    return db.execute("SELECT count(*) FROM errors WHERE run_id = ?", [run_id]).fetchone()[0]
+
+
 def finish_run(db: Database, run_id: int, status: str, stats: dict[str, Any] | None) -> None:
     stats = dict(stats or {})
     with db.atomic():
+        figures = run_figures(stats, status, _error_rows(db, run_id))
         changed = db.execute(
-            "UPDATE crawl_runs SET finished_at = ?, status = ?, stats = ?, pages = ?, items = ? "
-            "WHERE id = ?",
+            "UPDATE crawl_runs SET finished_at = ?, status = ?, stats = ?, pages = ?, items = ?, "
+            f"{_assignments(figures)} WHERE id = ?",
             [now_iso(), status, to_json(stats), _first(stats, _PAGES_KEYS),
-             _first(stats, _ITEMS_KEYS), run_id],
+             _first(stats, _ITEMS_KEYS), *figures.values(), run_id],
         ).rowcount  # fmt: skip
     if not changed:
         raise StoreError(f"no crawl run with id {run_id}")
+
+
+def _assignments(figures: dict[str, Any]) -> str:
+    assert set(figures) <= set(RUN_FIGURE_COLUMNS)  # names are ours, never input
+    return ", ".join(f'"{name}" = ?' for name in figures)
+
+
+def backfill_figures(db: Database) -> None:
+    """Fill the figure columns of finished runs from their stats (runs recorded before them)."""
+    rows = db.execute("SELECT id, status, stats FROM crawl_runs WHERE stats IS NOT NULL").fetchall()
+    for run_id, status, raw in rows:
+        try:
+            stats = json.loads(raw)
+        except ValueError:
+            continue
+        if not isinstance(stats, dict):
+            continue
+        figures = run_figures(stats, status, _error_rows(db, run_id))
+        db.execute(f"UPDATE crawl_runs SET {_assignments(figures)} WHERE id = ?", [*figures.values(), run_id])
+
+
+def set_exit_status(db: Database, spider: str, since: str, code: int) -> int | None:
+    """Record the crawl command's exit status on its run: the latest run of ``spider`` started
+    at ``since`` or later (the command holds the crawl lock: no other run can be it). Returns
+    the run's id, or None when the crawl recorded no run."""
+    row = db.execute(
+        "SELECT id FROM crawl_runs WHERE spider = ? AND started_at >= ? ORDER BY id DESC LIMIT 1",
+        [spider, since],
+    ).fetchone()
+    if row is None:
+        return None
+    with db.atomic():
+        db.execute("UPDATE crawl_runs SET exit_status = ? WHERE id = ?", [code, row[0]])
+    return row[0]
 
 
 def _first(stats: dict[str, Any], keys: tuple[str, ...]) -> int | None:

@@ -73,6 +73,12 @@ RUN_COLUMNS: dict[str, type] = {
     "status": str, "stats": str, "settings": str, "pages": int, "items": int,
 }  # fmt: skip
 
+# What cron needs of a run, one column each (migration 4; filled by finish_run from the stats).
+RUN_FIGURE_COLUMNS: dict[str, type] = {
+    "requests": int, "responses": int, "new": int, "changed": int, "unchanged": int,
+    "removed": int, "renamed": int, "errors": int, "exit_status": int,
+}  # fmt: skip
+
 FTS_COLUMNS = ("title", "subtitle", "body_text")
 
 # The tables of the contract, in the order counts() reports them.
@@ -184,11 +190,24 @@ def _add_validators(db: Database) -> None:
             db["captures"].add_column(column, str)
 
 
+def _add_run_figures(db: Database) -> None:
+    # Requests, responses, stories new/changed/..., errors and the exit status of each run;
+    # runs recorded before this migration get them from their stats.
+    columns = db["crawl_runs"].columns_dict
+    for name, kind in RUN_FIGURE_COLUMNS.items():
+        if name not in columns:
+            db["crawl_runs"].add_column(name, kind)
+    from swampcrawl.store.runs import backfill_figures  # runs imports this module
+
+    backfill_figures(db)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "stories.derived", _add_derived),
     Migration(3, "errors", _add_errors),
     Migration(4, "captures.etag, captures.last_modified", _add_validators),
+    Migration(5, "crawl_runs figures", _add_run_figures),
 ]
 
 

@@ -28,8 +28,9 @@ from spiders.known import KnownPages
 from spiders.requisites import RequisitesMixin
 
 LISTING_KINDS = frozenset({PageKind.COMMUNITY_LISTING, PageKind.TAG_LISTING, PageKind.GLOBAL_LISTING})
-# Pages whose rows a crawl stores: asked for conditionally when captured before.
-PAGE_KINDS = frozenset({PageKind.STORY, PageKind.RESOURCES_STORY, PageKind.CREATOR, PageKind.COMMUNITY})
+# The table holding the row read from a page of each kind a spider makes records of.
+ROW_TABLES = {PageKind.STORY: "stories", PageKind.RESOURCES_STORY: "stories", PageKind.CREATOR: "creators",
+              PageKind.COMMUNITY: "communities"}
 
 # Settings lifted when the base URL is a loopback address (the replica):
 # politeness protects a real site, not a server on this machine.
@@ -58,6 +59,9 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
     follow_kinds: frozenset[PageKind] = frozenset()
     #: page kinds whose records this spider hands to the pipelines
     item_kinds: frozenset[PageKind] = frozenset()
+    #: stored pages of these kinds are asked for conditionally (default: the item kinds);
+    #: a page read for its links must not be, since a 304 has none
+    conditional_kinds: frozenset[PageKind] | None = None
 
     def __init__(self, *args: Any, community: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,6 +87,7 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         spider.max_listing_pages = crawler.settings.getint("SWAMPCRAWL_MAX_LISTING_PAGES")
         spider.setup_requisites(crawler.settings)
         spider.known_pages = KnownPages(crawler.settings.get("SWAMPCRAWL_DB"))
+        spider.conditional_requests = crawler.settings.getbool("SWAMPCRAWL_CONDITIONAL_REQUESTS", True)
         crawler.signals.connect(spider.close_known_pages, signal=signals.spider_closed)
         return spider
 
@@ -111,8 +116,12 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         if url in self.scheduled:
             return None
         self.scheduled.add(url)
-        # A page stored before is asked for conditionally: unchanged, it costs a 304.
-        headers = self.known_pages.validators(url) if self.rules.classify(url) in PAGE_KINDS else {}
+        # A page whose record this spider makes, stored before, is asked for conditionally:
+        # unchanged, it costs a 304. Pages it reads for their links (community pages for the
+        # stories spider) are always fetched whole: a 304 has no links to follow.
+        kind = self.rules.classify(url)
+        conditional = self.conditional_requests and kind in (self.conditional_kinds or self.item_kinds)
+        headers = self.known_pages.validators(url, ROW_TABLES[kind]) if conditional else {}
         return scrapy.Request(url, callback=self.route, errback=self.failed, meta=meta, headers=headers)
 
     # --- routing ---

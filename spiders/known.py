@@ -8,7 +8,7 @@ asked for goes with the validators of its last capture (``If-None-Match``,
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -43,6 +43,16 @@ class KnownPages:
                                "WHERE removed_at IS NULL AND substr(url, 1, ?) = ? ORDER BY url",
                                [len(prefix), prefix])
 
+    def due_snapshot(self, prefix: str, is_due: Callable[[str | None, str | None], bool],
+                     in_scope: Callable[[str], bool]) -> DueStories:
+        """The stored stories due for a recheck, as the run starts (a story renamed during the
+        run is still asked for at its old URL: its 301 is archived), kept on disk."""
+        due = DueStories()
+        for url, published_at, last_seen_at in self.live_stories(prefix):
+            if in_scope(url) and is_due(published_at, last_seen_at):
+                due.add(url)
+        return due
+
     def has_stories(self) -> bool:
         return self.db is not None and self.db.execute("SELECT 1 FROM stories LIMIT 1").fetchone() is not None
 
@@ -56,9 +66,13 @@ class KnownPages:
                                 [spider]).fetchone()
         return bool(found) and found[0] == "finished"
 
-    def validators(self, url: str) -> dict[str, str]:
-        """Conditional request headers from the URL's last 200 capture (none if never captured)."""
+    def validators(self, url: str, table: str) -> dict[str, str]:
+        """Conditional request headers from the URL's last 200 capture, when ``table`` holds the
+        row read from that page (a page fetched only for its links, or a creator named only by
+        a byline, is fetched whole: a 304 would leave its row unread)."""
         if self.db is None:
+            return {}
+        if not self.db.execute(f"SELECT 1 FROM {table} WHERE url = ? AND last_seen_at IS NOT NULL", [url]).fetchone():
             return {}
         found = self.db.execute("SELECT etag, last_modified FROM captures WHERE url = ? AND status = 200 "
                                 "ORDER BY captured_at DESC, id DESC LIMIT 1", [url]).fetchone()
@@ -75,3 +89,22 @@ class KnownPages:
         if self.db is not None:
             self.db.close()
             self.db = None
+
+
+class DueStories:
+    """A list of story URLs in a private temporary SQLite file: bounded memory at any size."""
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("", check_same_thread=False)  # "": a temporary file, deleted on close
+        self.db.execute("CREATE TABLE due (url TEXT PRIMARY KEY)")
+        self.count = 0
+
+    def add(self, url: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO due VALUES (?)", [url])
+        self.count += 1
+
+    def __iter__(self) -> Iterator[str]:
+        return (url for (url,) in self.db.execute("SELECT url FROM due ORDER BY url"))
+
+    def close(self) -> None:
+        self.db.close()

@@ -23,7 +23,9 @@ from spiders.base import LISTING_KINDS, VocalSpider
 
 class StoriesSpider(VocalSpider):
     name = "stories"
-    item_kinds = STORY_KINDS
+    # Community pages are read for their links and give their records on the way.
+    item_kinds = STORY_KINDS | {PageKind.COMMUNITY}
+    conditional_kinds = STORY_KINDS
     follow_kinds = STORY_KINDS | LISTING_KINDS | {PageKind.COMMUNITY}
 
     def __init__(self, *args: Any, recheck: str | None = None, **kwargs: Any) -> None:
@@ -42,6 +44,7 @@ class StoriesSpider(VocalSpider):
         known = spider.known_pages
         spider.resuming = known.has_stories() and not known.last_run_completed(spider.name)
         spider.stops_at_known = known.has_stories() and not spider.resuming
+        spider.due = known.due_snapshot(spider.base_url + "/", spider.policy.is_due, spider.in_scope)
         crawler.signals.connect(spider.recheck_known, signal=signals.spider_idle)
         return spider
 
@@ -53,6 +56,22 @@ class StoriesSpider(VocalSpider):
             return False
         return True
 
+    def candidate_links(self, links):  # type: ignore[override]
+        """In an incremental run, top-stories and tag listings are not read: they only show,
+        in another order, stories the latest-first listings show (every new story is on the
+        first pages of those), and their paging cannot stop at the first known story."""
+        for url in super().candidate_links(links):
+            if self.stops_at_known and self.rules.classify(url) in LISTING_KINDS and "/latest-stories" not in url:
+                self.crawler.stats.inc_value("swampcrawl/listings/skipped_reordered")
+                continue
+            yield url
+
+    def start_paths(self) -> Iterable[str]:
+        paths = list(self._start_paths())
+        if self.stops_at_known:
+            paths = [path for path in paths if "/top-stories" not in path]
+        return paths
+
     def all_known(self, story_urls: frozenset[str]) -> bool:
         return self.stops_at_known and all(self.known_pages.story(url) is not None for url in story_urls)
 
@@ -63,17 +82,18 @@ class StoriesSpider(VocalSpider):
         if self.rechecked:
             return
         self.rechecked = True
-        due = [url for url, *times in self.known_pages.live_stories(self.base_url + "/")
-               if url not in self.scheduled and self.in_scope(url) and self.policy.is_due(*times)]
-        for url in due:
-            request = self.request_for(url)
+        rechecked = 0
+        for url in self.due:
+            request = self.request_for(url)  # None when this run asked for it already
             if request is not None:
                 self.crawler.engine.crawl(request)
-        if due:
-            self.crawler.stats.set_value("swampcrawl/stories/rechecked", len(due))
+                rechecked += 1
+        self.due.close()
+        if rechecked:
+            self.crawler.stats.set_value("swampcrawl/stories/rechecked", rechecked)
             raise DontCloseSpider
 
-    def start_paths(self) -> Iterable[str]:
+    def _start_paths(self) -> Iterable[str]:
         if self.communities:
             for slug in sorted(self.communities):
                 yield from (f"/{slug}", f"/{slug}/latest-stories", f"/{slug}/top-stories")

@@ -34,6 +34,9 @@ SWAMPCRAWL_PROGRESS_INTERVAL = 60
 SWAMPCRAWL_RECHECK_YOUNG_DAYS = 7
 SWAMPCRAWL_RECHECK_YOUNG_EVERY_DAYS = 1
 SWAMPCRAWL_RECHECK_OLD_EVERY_DAYS = 30
+# Ask for stored pages with If-None-Match / If-Modified-Since (False: fetch them whole, e.g.
+# for a complete new snapshot with -a recheck=all)
+SWAMPCRAWL_CONDITIONAL_REQUESTS = True
 
 # --- politeness for the real site ---
 USER_AGENT = f"swampcrawl/{__version__} (archival crawler; +https://github.com/swampcrawl/swampcrawl)"

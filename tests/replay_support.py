@@ -36,7 +36,9 @@ def crawl_replica(data: Path, spiders: list[str], stories: int = 20, seed: int =
         for number, spider in enumerate(spiders):
             if number:
                 time.sleep(1.1)
-            result = scrapy_crawl(spider, base_url=replica.base_url, data=data)
+            # A spider run again takes a full new snapshot: every stored page whole (revisits).
+            again = ("-a", "recheck=all", "-s", "SWAMPCRAWL_CONDITIONAL_REQUESTS=False") if spider in spiders[:number] else ()
+            result = scrapy_crawl(spider, *again, base_url=replica.base_url, data=data)
             assert result.returncode == 0, f"scrapy crawl {spider} failed:\n{result.stderr[-4000:]}"
         return CrawledReplica(replica.base_url, replica.truth, data / "warc", data / "swamp.db")
 

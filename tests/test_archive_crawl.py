@@ -46,9 +46,14 @@ class History:
         return self.data / "warc"
 
 
-def crawl_all(base_url: str, data: Path, spiders: tuple[str, ...] = SPIDERS) -> None:
+# A full new snapshot of a site crawled before: every stored story asked for again, whole.
+SNAPSHOT = ("-a", "recheck=all", "-s", "SWAMPCRAWL_CONDITIONAL_REQUESTS=False")
+
+
+def crawl_all(base_url: str, data: Path, spiders: tuple[str, ...] = SPIDERS, *args: str) -> None:
     for spider in spiders:
-        result = scrapy_crawl(spider, base_url=base_url, data=data)
+        extra = args if spider == "stories" else ()
+        result = scrapy_crawl(spider, *extra, base_url=base_url, data=data)
         assert result.returncode == 0, result.stderr
 
 
@@ -66,7 +71,7 @@ def history(tmp_path_factory):
     with ReplicaProcess(stories=40, seed=11, epoch=2, port=port) as second:
         assert second.truth["redirects"] and second.truth["removed"]
         started = datetime.now(UTC)
-        crawl_all(second.base_url, data)
+        crawl_all(second.base_url, data, SPIDERS, *SNAPSHOT)
         yield History(data, second, started)
 
 
@@ -258,7 +263,7 @@ def repeated(tmp_path_factory):
     time.sleep(1.1)
     with ReplicaProcess(stories=30, seed=12, port=port) as second:
         started = datetime.now(UTC).replace(microsecond=0)
-        crawl_all(second.base_url, data, ("stories",))
+        crawl_all(second.base_url, data, ("stories",), *SNAPSHOT)
         return Repeated(data, second.truth, second.base_url, started)
 
 

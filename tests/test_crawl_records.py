@@ -30,7 +30,7 @@ def two_epochs(tmp_path_factory):
         port = urlsplit(first.base_url).port
     time.sleep(1.1)  # WARC-Dates have whole seconds: the second run's are later
     with ReplicaProcess(stories=50, seed=6, epoch=2, port=port) as second:
-        pytest_twisted.blockon(crawl("stories", second.base_url, data))
+        pytest_twisted.blockon(crawl("stories", second.base_url, data, spargs={"recheck": "all"}))
         return data, second.truth, second.requests(), second.base_url
 
 

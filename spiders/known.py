@@ -67,15 +67,15 @@ class KnownPages:
         return bool(found) and found[0] == "finished"
 
     def validators(self, url: str, table: str) -> dict[str, str]:
-        """Conditional request headers from the URL's last 200 capture, when ``table`` holds the
-        row read from that page (a page fetched only for its links, or a creator named only by
-        a byline, is fetched whole: a 304 would leave its row unread)."""
+        """Conditional request headers from the capture the stored row of ``table`` was read from
+        (not a later capture of the same page by another spider, whose content the row lacks).
+        None for a page never read for its row (a creator named only by a byline)."""
         if self.db is None:
             return {}
-        if not self.db.execute(f"SELECT 1 FROM {table} WHERE url = ? AND last_seen_at IS NOT NULL", [url]).fetchone():
-            return {}
-        found = self.db.execute("SELECT etag, last_modified FROM captures WHERE url = ? AND status = 200 "
-                                "ORDER BY captured_at DESC, id DESC LIMIT 1", [url]).fetchone()
+        found = self.db.execute(
+            f"SELECT c.etag, c.last_modified FROM {table} AS t JOIN captures AS c "
+            "ON c.url = t.url AND c.warc_record_id = t.warc_record_id "
+            "WHERE t.url = ? AND t.last_seen_at IS NOT NULL AND c.status = 200", [url]).fetchone()
         if found is None:
             return {}
         headers = {}

@@ -23,9 +23,7 @@ from spiders.base import LISTING_KINDS, VocalSpider
 
 class StoriesSpider(VocalSpider):
     name = "stories"
-    # Community pages are read for their links and give their records on the way.
-    item_kinds = STORY_KINDS | {PageKind.COMMUNITY}
-    conditional_kinds = STORY_KINDS
+    item_kinds = STORY_KINDS
     follow_kinds = STORY_KINDS | LISTING_KINDS | {PageKind.COMMUNITY}
 
     def __init__(self, *args: Any, recheck: str | None = None, **kwargs: Any) -> None:

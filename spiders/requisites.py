@@ -67,6 +67,7 @@ class RequisitesMixin:
         self.crawler.stats.inc_value(f"{STATS}{kind}/{response.status}")
         if response.status >= 400:  # archived, and an errors row (swampcrawl.store.ingest)
             self.crawler.stats.inc_value(STATS + "failed")
+            self.crawler.stats.inc_value("swampcrawl/requests/failed")
             self.logger.warning("failed: %s (HTTP %s)", response.url, response.status)
             return
         if kind == "stylesheet" and isinstance(response, scrapy.http.TextResponse):

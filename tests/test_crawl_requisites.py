@@ -118,7 +118,8 @@ def test_pages_are_stored_when_their_image_host_is_down(tmp_path):
     with ReplicaProcess(stories=10, seed=9, image_base=down) as replica:
         result = scrapy_crawl("stories", "-s", "RETRY_TIMES=0", base_url=replica.base_url, data=tmp_path)
         truth = replica.truth
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 4, result.stderr  # finished with errors: the images
+    assert [run["exit_status"] for run in table(tmp_path / "swamp.db", "crawl_runs")] == [4]
     stories = {row["url"] for row in table(tmp_path / "swamp.db", "stories")}
     assert stories == {replica.base_url + story["path"] for story in truth["stories"]}
     errors = {row["url"]: row for row in table(tmp_path / "swamp.db", "errors")}
@@ -135,7 +136,7 @@ def test_pages_are_stored_when_their_image_host_is_down(tmp_path):
 def test_a_requisite_over_the_size_cap_is_not_downloaded_and_is_recorded(replica, tmp_path):
     result = scrapy_crawl("communities", "-s", "SWAMPCRAWL_REQUISITE_MAX_SIZE=300", base_url=replica.base_url,
                           data=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 4, result.stderr
     with sqlite3.connect(tmp_path / "swamp.db") as db:
         too_large = db.execute("SELECT url, reason FROM errors").fetchall()
         archived_sizes = db.execute("SELECT count(*) FROM communities").fetchone()[0]

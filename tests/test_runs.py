@@ -154,8 +154,9 @@ def test_figures_count_missing_stats_as_0():
     figures = run_figures({"downloader/request_count": 7, "swampcrawl/stories/new": 3,
                            "swampcrawl/requests/failed": 2, "swampcrawl/stories/changed": "x"}, "finished", 1)
     assert figures == {"requests": 7, "responses": 0, "new": 3, "changed": 0, "unchanged": 0,
-                       "removed": 0, "renamed": 0, "errors": 2, "exit_status": 0}
+                       "removed": 0, "renamed": 0, "errors": 2, "exit_status": 4}
     assert run_figures({}, "finished", error_rows=4)["errors"] == 4
+    assert run_figures({}, "finished")["exit_status"] == 0  # no errors: success
 
 
 def test_running_and_killed_runs_have_no_figures(tmp_path):

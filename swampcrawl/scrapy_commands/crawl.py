@@ -8,6 +8,7 @@ summary line says what the run did, and the exit status how it ended:
 
 - 0: finished, or stopped at a limit it was given (``closespider_itemcount``,
   ``closespider_pagecount``, ``closespider_timeout``);
+- 4: finished with errors: as 0, but some URLs could not be fetched (the ``errors`` table);
 - 1: failed (the database could not be written, ``closespider_errorcount``,
   another reason), or the base URL never answered;
 - 2: bad settings or arguments;
@@ -92,8 +93,8 @@ def crawl_status(stats: dict) -> str:
 
 
 def exit_status(stats: dict) -> int:
-    """0, 1 or 130 by the run's crawl_runs.status (swampcrawl.store.runs.exit_code)."""
-    code = exit_code(crawl_status(stats))
+    """0, 4, 1 or 130 by the run's crawl_runs.status and failed URLs (swampcrawl.store.runs.exit_code)."""
+    code = exit_code(crawl_status(stats), stats.get("swampcrawl/requests/failed", 0))
     return 1 if code is None else code
 
 

@@ -82,12 +82,16 @@ def mark_dead_runs(db: Database) -> list[int]:
     return ids
 
 
-def exit_code(status: str | None) -> int | None:
-    """The exit status a run with this ``crawl_runs.status`` gives: 0, 1 or 130 (None: unfinished)."""
+FINISHED_WITH_ERRORS = 4
+
+
+def exit_code(status: str | None, errors: int = 0) -> int | None:
+    """The exit status a run with this ``crawl_runs.status`` gives: 0, 4 (finished, but some
+    URLs could not be fetched: the ``errors`` table), 1 or 130 (None: unfinished)."""
     if status in UNFINISHED_STATUSES or status is None:
         return None
     if status in SUCCESS_STATUSES:
-        return 0
+        return FINISHED_WITH_ERRORS if errors else 0
     return INTERRUPTED if status == "shutdown" else 1
 
 
@@ -95,7 +99,7 @@ def run_figures(stats: dict[str, Any], status: str | None, error_rows: int = 0) 
     """The figure columns of a run (requests, responses, stories new..renamed, errors, exit_status)."""
     figures: dict[str, int | None] = {name: _count(stats, key) for name, key in FIGURE_STATS.items()}
     figures["errors"] = max(error_rows, _count(stats, FAILED_STAT))
-    figures["exit_status"] = exit_code(status)
+    figures["exit_status"] = exit_code(status, figures["errors"])
     return figures
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from w3lib.url import url_query_parameter
@@ -20,11 +21,12 @@ from w3lib.url import url_query_parameter
 from swampcrawl.config import is_loopback, parse_base_url, parse_communities
 from swampcrawl.pages import read_page
 from swampcrawl.records import Listing
+from swampcrawl.recheck import RecheckPolicy, parse_recheck
 from swampcrawl.records.provenance import capture_time, with_provenance
 from swampcrawl.urls import PageKind, UrlRules
 
 from spiders.failures import failure_reason, record_failure
-from spiders.known import KnownPages
+from spiders.known import DueStories, KnownPages
 from spiders.requisites import RequisitesMixin
 
 LISTING_KINDS = frozenset({PageKind.COMMUNITY_LISTING, PageKind.TAG_LISTING, PageKind.GLOBAL_LISTING})
@@ -63,9 +65,12 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
     #: a page read for its links must not be, since a 304 has none
     conditional_kinds: frozenset[PageKind] | None = None
 
-    def __init__(self, *args: Any, community: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, community: str | None = None, recheck: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.communities = parse_communities(community)
+        self.recheck_mode = parse_recheck(recheck)
+        self.stops_at_known = False
+        self.due: DueStories | None = None
         self.base_url = ""
         self.rules: UrlRules | None = None
         self.scheduled: set[str] = set()
@@ -88,11 +93,44 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         spider.setup_requisites(crawler.settings)
         spider.known_pages = KnownPages(crawler.settings.get("SWAMPCRAWL_DB"))
         spider.conditional_requests = crawler.settings.getbool("SWAMPCRAWL_CONDITIONAL_REQUESTS", True)
+        spider.policy = RecheckPolicy.from_settings(crawler.settings, spider.recheck_mode)
+        # Listings stop at known stories only after a run of this spider that finished: after a
+        # killed or stopped one they are read on, so a backfill resumes where it stopped.
+        known = spider.known_pages
+        spider.stops_at_known = known.has_stories() and known.last_run_completed(spider.name)
+        spider.due = spider.due_snapshot()
         crawler.signals.connect(spider.close_known_pages, signal=signals.spider_closed)
+        crawler.signals.connect(spider.recheck_known, signal=signals.spider_idle)
         return spider
 
     def close_known_pages(self) -> None:
         self.known_pages.close()
+        if self.due is not None:
+            self.due.close()
+
+    # --- incremental crawls ---
+
+    def due_snapshot(self) -> DueStories | None:
+        """The stored pages of this spider's kind due for a recheck (None: none are rechecked)."""
+        return None
+
+    def recheck_known(self) -> None:
+        """When the listings are exhausted, ask (conditionally) for the stored pages that are
+        due and were not asked for yet: a 304 confirms one, a 404 records a story's removal, a
+        301 leads to its new slug."""
+        if self.due is None:
+            return
+        due, self.due = self.due, None
+        rechecked = 0
+        for url in due:
+            request = self.request_for(url)  # None when this run asked for it already
+            if request is not None:
+                self.crawler.engine.crawl(request)
+                rechecked += 1
+        due.close()
+        if rechecked:
+            self.crawler.stats.set_value(f"swampcrawl/{self.name}/rechecked", rechecked)
+            raise DontCloseSpider
 
     # --- start ---
 
@@ -191,9 +229,8 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         return self.request_for(links.next_page_url, previous_cards=cards, listing_page=depth)
 
     def all_known(self, story_urls: frozenset[str]) -> bool:
-        """Whether every story of a listing page was stored before, which ends the listing
-        (the stories spider answers; the others read listings to their end)."""
-        return False
+        """Whether every story of a listing page was stored before, which ends the listing."""
+        return self.stops_at_known and all(self.known_pages.story(url) is not None for url in story_urls)
 
     def wants(self, url: str) -> bool:
         """Whether a link found on a page is worth a request (the stories spider skips known

@@ -14,12 +14,23 @@ from collections.abc import Iterable
 from swampcrawl.urls import PageKind
 
 from spiders.base import VocalSpider
+from spiders.known import DueStories
 
 
 class CreatorsSpider(VocalSpider):
     name = "creators"
     item_kinds = frozenset({PageKind.CREATOR})
     follow_kinds = frozenset({PageKind.CREATOR, PageKind.GLOBAL_LISTING, PageKind.COMMUNITY_LISTING})
+
+    def due_snapshot(self) -> DueStories:
+        """Stored creators due for a recheck: with ``-a recheck=all`` every one; by default
+        those last seen longer ago than an old story's interval. Creators on the listing pages
+        this run reads (the recently active ones) are asked for anyway, conditionally."""
+        rows = self.known_pages.profiles("creators", self.base_url + "/")
+        return self.known_pages.due_snapshot(rows, self.creator_is_due, lambda url: True)
+
+    def creator_is_due(self, published_at: str | None, last_seen_at: str | None) -> bool:
+        return self.policy.is_due("1970-01-01T00:00:00Z", last_seen_at)  # a profile ages as an old story
 
     def start_paths(self) -> Iterable[str]:
         if self.communities:

@@ -8,7 +8,7 @@ asked for goes with the validators of its last capture (``If-None-Match``,
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 
@@ -43,12 +43,21 @@ class KnownPages:
                                "WHERE removed_at IS NULL AND substr(url, 1, ?) = ? ORDER BY url",
                                [len(prefix), prefix])
 
-    def due_snapshot(self, prefix: str, is_due: Callable[[str | None, str | None], bool],
-                     in_scope: Callable[[str], bool]) -> DueStories:
-        """The stored stories due for a recheck, as the run starts (a story renamed during the
-        run is still asked for at its old URL: its 301 is archived), kept on disk."""
+    def profiles(self, table: str, prefix: str) -> Iterator[tuple[str, None, str | None]]:
+        """(url, None, last_seen_at) of every creator or community read from its own page."""
+        if self.db is None:
+            return iter(())
+        return self.db.execute(f"SELECT url, NULL, last_seen_at FROM {table} "
+                               "WHERE last_seen_at IS NOT NULL AND substr(url, 1, ?) = ? ORDER BY url",
+                               [len(prefix), prefix])
+
+    def due_snapshot(self, rows: Iterable[tuple[str, str | None, str | None]],
+                     is_due: Callable[[str | None, str | None], bool], in_scope: Callable[[str], bool]) -> DueStories:
+        """The stored pages (``rows`` of url, published_at, last_seen_at) due for a recheck, as
+        the run starts (a story renamed during the run is still asked for at its old URL: its
+        301 is archived), kept on disk."""
         due = DueStories()
-        for url, published_at, last_seen_at in self.live_stories(prefix):
+        for url, published_at, last_seen_at in rows:
             if in_scope(url) and is_due(published_at, last_seen_at):
                 due.add(url)
         return due
@@ -72,10 +81,13 @@ class KnownPages:
         None for a page never read for its row (a creator named only by a byline)."""
         if self.db is None:
             return {}
+        # The page's last 200 capture up to the moment the row was read (a creator's row is read
+        # from every page of its profile, the last one last).
         found = self.db.execute(
             f"SELECT c.etag, c.last_modified FROM {table} AS t JOIN captures AS c "
-            "ON c.url = t.url AND c.warc_record_id = t.warc_record_id "
-            "WHERE t.url = ? AND t.last_seen_at IS NOT NULL AND c.status = 200", [url]).fetchone()
+            "ON c.url = t.url AND c.status = 200 AND c.captured_at <= t.captured_at "
+            "WHERE t.url = ? AND t.last_seen_at IS NOT NULL ORDER BY c.captured_at DESC, c.id DESC LIMIT 1",
+            [url]).fetchone()
         if found is None:
             return {}
         headers = {}

@@ -175,3 +175,26 @@ def count_captures(data: Path) -> int:
         return len(table(data / "swamp.db", "captures"))
     except Exception:  # not created yet, or locked for a moment
         return 0
+
+
+def test_creators_and_communities_recrawls_cost_little_on_an_unchanged_site(tmp_path):
+    """The creators spider stops its listings at known stories and asks for the creators it
+    meets conditionally; the communities spider asks for community pages conditionally."""
+    with ReplicaProcess(stories=400, seed=15) as replica:
+        for spider in ("stories", "creators", "communities"):
+            assert scrapy_crawl(spider, base_url=replica.base_url, data=tmp_path).returncode == 0
+        counts = {}
+        for spider in ("creators", "communities"):
+            before = len(replica.requests())
+            result = scrapy_crawl(spider, base_url=replica.base_url, data=tmp_path)
+            assert result.returncode == 0, result.stderr
+            counts[spider] = replica.requests()[before:]
+        truth = replica.truth
+    creator_paths = {c["path"] for c in truth["creators"]}
+    community_paths = {c["path"] for c in truth["communities"]}
+    recrawled_creators = [r for r in counts["creators"] if r["path"] in creator_paths]
+    assert len(counts["creators"]) <= 0.1 * len(truth["creators"]) + 10, len(counts["creators"])
+    assert all(r["status"] == 304 for r in recrawled_creators)
+    assert {r["status"] for r in counts["communities"] if r["path"] in community_paths} == {304}
+    runs = table(tmp_path / "swamp.db", "crawl_runs")
+    assert [run["status"] for run in runs] == ["finished"] * 5

@@ -110,6 +110,14 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
 
     # --- incremental crawls ---
 
+    def stories_to_fetch(self) -> int | None:
+        """Stories a backfill still has to fetch, by the site's declared counts (None: unknown,
+        or an incremental run, whose length no count foretells)."""
+        declared = self.known_pages.declared_story_count()
+        if self.name != "stories" or self.stops_at_known or not declared:
+            return None
+        return max(declared - self.known_pages.stored_story_count(), 0) or None
+
     def due_snapshot(self) -> DueStories | None:
         """The stored pages of this spider's kind due for a recheck (None: none are rechecked)."""
         return None
@@ -138,6 +146,9 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         raise NotImplementedError
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        to_fetch = self.stories_to_fetch()
+        if to_fetch:  # lets the progress line estimate what is left
+            self.crawler.stats.set_value("swampcrawl/site/story_count", to_fetch)
         for path in self.start_paths():
             request = self.request_for(self.base_url + path)
             if request is not None:

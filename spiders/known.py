@@ -62,6 +62,17 @@ class KnownPages:
                 due.add(url)
         return due
 
+    def declared_story_count(self) -> int | None:
+        """How many stories the site says it has: the sum of its communities' story counts, as
+        last read (None before the communities were crawled)."""
+        if self.db is None:
+            return None
+        total = self.db.execute("SELECT sum(story_count) FROM communities").fetchone()[0]
+        return int(total) if total else None
+
+    def stored_story_count(self) -> int:
+        return 0 if self.db is None else self.db.execute("SELECT count(*) FROM stories").fetchone()[0]
+
     def has_stories(self) -> bool:
         return self.db is not None and self.db.execute("SELECT 1 FROM stories LIMIT 1").fetchone() is not None
 

@@ -18,11 +18,11 @@ import contextlib
 import pickle
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ContextManager
+from typing import Any
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -33,12 +33,11 @@ from swampcrawl.store import Store
 from swampcrawl.store.ingest import Exchange, RowBuffer, Rows, exchange_rows
 from swampcrawl.urls import UrlRules
 
+from archive.bars import ProgressBar, no_progress
 from archive.reader import Capture, WarcSource, iter_source_captures, list_sources
 
 BATCH_ROWS = 500
 
-# A progress bar factory: (label, length) -> a context manager with update(n).
-ProgressBar = Callable[[str, int], ContextManager[Any]]
 
 
 class ReparseError(Exception):
@@ -198,7 +197,7 @@ def reparse(paths: Iterable[str | Path], db: str | Path, base_url: str | None = 
     started = time.perf_counter()
     paths = list(paths)
     sources = check_inputs(paths)
-    bar = progress or _no_progress
+    bar = progress or no_progress
     summary = ReparseSummary(files=len(sources))
     sites = SiteRules(base_url)
     # The crawl's lock: a reparse and a crawl never write one database at once.
@@ -227,12 +226,4 @@ def write_spool(spool: Spool, store: Store, bar: ProgressBar) -> None:
         writer.flush()
 
 
-@contextlib.contextmanager
-def _no_progress(label: str, length: int) -> Iterator[Any]:
-    yield _Silent()
-
-
-class _Silent:
-    def update(self, n: int) -> None:
-        pass
 

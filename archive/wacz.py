@@ -7,7 +7,6 @@ Layout: ``archive/*.warc.gz`` (stored, not deflated, so replay tools can seek in
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html
 import json
@@ -16,10 +15,11 @@ import uuid
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from archive import cdxj
+from archive.bars import ProgressBar, no_progress
 from archive.reader import Capture, iter_captures
 from archive.warcrecord import utc_now
 from archive.writer import _software_version
@@ -32,8 +32,6 @@ CHUNK = 1 << 20
 
 TitleCallback = Callable[[Capture], str | None]
 PageFilter = Callable[[Capture], bool]
-# A progress bar factory, as reparse takes: (label, length) -> a context manager with update(n).
-ProgressBar = Callable[[str, int], ContextManager[Any]]
 
 
 def is_page(capture: Capture) -> bool:
@@ -95,7 +93,7 @@ def write_wacz(directory: Path | str, output: Path | str, title_for: TitleCallba
     warcs = [p for p in cdxj.warc_files(directory) if p.name.endswith(".warc.gz")]
     if not warcs:
         raise FileNotFoundError(f"no .warc.gz files in {directory}")
-    bar, total = progress or _no_progress, sum(path.stat().st_size for path in warcs)
+    bar, total = progress or no_progress, sum(path.stat().st_size for path in warcs)
     with bar("indexing", total) as indexing:
         index = cdxj.sorted_lines(_index_lines(warcs, indexing))
     with bar("pages", sum(path.stat().st_size for path in cdxj.warc_files(directory))) as reading:
@@ -141,14 +139,6 @@ class _Position:
             self.done = position
 
 
-@contextlib.contextmanager
-def _no_progress(label: str, length: int) -> Iterator[Any]:
-    yield _Silent()
-
-
-class _Silent:
-    def update(self, n: int) -> None:
-        pass
 
 
 def _pages_jsonl(entries: Iterable[dict]) -> bytes:

@@ -23,7 +23,7 @@ from swampcrawl.pages import read_page
 from swampcrawl.records import Listing
 from swampcrawl.recheck import RecheckPolicy, parse_recheck
 from swampcrawl.records.provenance import capture_time, with_provenance
-from swampcrawl.urls import PageKind, UrlRules
+from swampcrawl.urls import STORY_KINDS, PageKind, UrlRules
 
 from spiders.failures import failure_reason, record_failure
 from spiders.known import DueStories, KnownPages
@@ -61,9 +61,6 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
     follow_kinds: frozenset[PageKind] = frozenset()
     #: page kinds whose records this spider hands to the pipelines
     item_kinds: frozenset[PageKind] = frozenset()
-    #: stored pages of these kinds are asked for conditionally (default: the item kinds);
-    #: a page read for its links must not be, since a 304 has none
-    conditional_kinds: frozenset[PageKind] | None = None
 
     def __init__(self, *args: Any, community: str | None = None, recheck: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -114,7 +111,7 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         """Stories a backfill still has to fetch, by the site's declared counts (None: unknown,
         or an incremental run, whose length no count foretells)."""
         declared = self.known_pages.declared_story_count()
-        if self.name != "stories" or self.stops_at_known or not declared:
+        if not self.item_kinds & STORY_KINDS or self.stops_at_known or not declared:
             return None
         return max(declared - self.known_pages.stored_story_count(), 0) or None
 
@@ -169,7 +166,7 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         # unchanged, it costs a 304. Pages it reads for their links (community pages for the
         # stories spider) are always fetched whole: a 304 has no links to follow.
         kind = self.rules.classify(url)
-        conditional = self.conditional_requests and kind in (self.conditional_kinds or self.item_kinds)
+        conditional = self.conditional_requests and kind in self.item_kinds
         headers = self.known_pages.validators(url, ROW_TABLES[kind]) if conditional else {}
         return scrapy.Request(url, callback=self.route, errback=self.failed, meta=meta, headers=headers)
 

@@ -18,6 +18,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from w3lib.url import url_query_parameter
 
+from swampcrawl.diskset import DiskSet
 from swampcrawl.config import is_loopback, parse_base_url, parse_communities
 from swampcrawl.pages import read_page
 from swampcrawl.records import Listing
@@ -70,7 +71,8 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         self.due: DueStories | None = None
         self.base_url = ""
         self.rules: UrlRules | None = None
-        self.scheduled: set[str] = set()
+        # The URLs this crawl asked for, on disk: memory stays flat however large the site.
+        self.scheduled = DiskSet()
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -102,6 +104,7 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
 
     def close_known_pages(self) -> None:
         self.known_pages.close()
+        self.scheduled.close()
         if self.due is not None:
             self.due.close()
 
@@ -159,9 +162,8 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         dupefilter). Start requests go through here too, so the
         dupefilter records them (Scrapy's default start requests skip it).
         """
-        if url in self.scheduled:
+        if not self.scheduled.add(url):
             return None
-        self.scheduled.add(url)
         # A page whose record this spider makes, stored before, is asked for conditionally:
         # unchanged, it costs a 304. Pages it reads for their links (community pages for the
         # stories spider) are always fetched whole: a 304 has no links to follow.

@@ -53,11 +53,10 @@ class RequisitesMixin:
         for url in urls:
             if not url or url in self.scheduled or not self.requisite_scope.allows(url):
                 continue
+            self.scheduled.add(url)
             if url in self.archived:
-                self.scheduled.add(url)
                 stats.inc_value(STATS + "archived_before")
                 continue
-            self.scheduled.add(url)
             stats.inc_value(STATS + "requested")
             yield scrapy.Request(url, callback=self.route_requisite, errback=self.requisite_failed,
                                  meta={"download_maxsize": self.requisite_scope.max_size, "requisite": True})

@@ -81,6 +81,8 @@ FEED_EXPORTERS = {
 # Archival crawls keep no cookies: pages are the same for everyone, and the
 # cookie middleware's public-suffix lookup would try to download a list offline.
 COOKIES_ENABLED = False
+# Request fingerprints on disk, not in a Python set (spiders/dupefilter.py).
+DUPEFILTER_CLASS = "spiders.dupefilter.DiskDupeFilter"
 RETRY_TIMES = 2
 DOWNLOAD_TIMEOUT = 60
 HTTPERROR_ALLOWED_CODES = [304, 404, 410]

@@ -4,6 +4,7 @@ weekly `-a recheck=all`; 304s are archived and counted as unchanged; crawls neve
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from pathlib import Path
@@ -198,3 +199,15 @@ def test_creators_and_communities_recrawls_cost_little_on_an_unchanged_site(tmp_
     assert {r["status"] for r in counts["communities"] if r["path"] in community_paths} == {304}
     runs = table(tmp_path / "swamp.db", "crawl_runs")
     assert [run["status"] for run in runs] == ["finished"] * 5
+
+
+def test_the_frontier_and_the_seen_sets_live_on_disk(tmp_path):
+    """`scrapy crawl` queues every request on disk (a JOBDIR of its own, removed afterwards)."""
+    with ReplicaProcess(stories=40, seed=16) as replica:
+        result = scrapy_crawl("stories", base_url=replica.base_url, data=tmp_path)
+    assert result.returncode == 0, result.stderr
+    run = table(tmp_path / "swamp.db", "crawl_runs")[-1]
+    stats = json.loads(run["stats"])
+    assert stats["scheduler/enqueued/disk"] == stats["scheduler/enqueued"] > 100
+    assert "scheduler/enqueued/memory" not in stats and "scheduler/unserializable" not in stats
+    assert not [line for line in result.stderr.splitlines() if "swampcrawl-frontier-" in line]

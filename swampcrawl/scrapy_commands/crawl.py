@@ -19,8 +19,10 @@ summary line says what the run did, and the exit status how it ended:
 from __future__ import annotations
 
 import argparse
+import shutil
 import sqlite3
 import sys
+import tempfile
 import traceback
 import urllib.error
 import urllib.request
@@ -120,6 +122,7 @@ class Command(ScrapyCrawl):
             return
         # The pipeline would take the same lock: tell it this process has it.
         self.settings.set("SWAMPCRAWL_LOCK_HELD", True, priority="cmdline")
+        frontier = self.disk_frontier()
         started = now_iso()
         try:
             stats = self.crawl(args, opts)
@@ -130,8 +133,20 @@ class Command(ScrapyCrawl):
             self.record_exit_status(args[0], started)  # still holding the lock
         finally:
             self.release(locks)
+            if frontier:
+                shutil.rmtree(frontier, ignore_errors=True)
         if stats:
             print(summary_line(args[0], stats, self.settings), flush=True)
+
+    def disk_frontier(self) -> str | None:
+        """Scrapy's scheduler queue on disk (a JOBDIR of this run's own, deleted after it), so
+        the frontier of a large site is not held in memory. A crawl resumes from the database,
+        not from this folder: a user's own JOBDIR is used as given."""
+        if self.settings.get("JOBDIR"):
+            return None
+        folder = tempfile.mkdtemp(prefix="swampcrawl-frontier-")
+        self.settings.set("JOBDIR", folder, priority="cmdline")
+        return folder
 
     @staticmethod
     def release(locks: list[CrawlLock]) -> None:

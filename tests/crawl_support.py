@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from collections import Counter
 from typing import Any
@@ -99,3 +100,15 @@ def scrapy_crawl(spider: str, *args: str, base_url: str, data: Path, timeout: in
 
 def error_lines(result: subprocess.CompletedProcess) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+def crawl_twice(replica: Any, data: Path, spider: str = "stories") -> tuple[int, Any, Any]:
+    """Two `scrapy crawl` runs of an unchanged replica into ``data``, a second apart (WARC-Dates
+    have whole seconds): (requests the replica had answered after the first, first, second)."""
+    first = scrapy_crawl(spider, base_url=replica.base_url, data=data)
+    assert first.returncode == 0, first.stderr
+    after_first = len(replica.requests())
+    time.sleep(1.1)
+    second = scrapy_crawl(spider, base_url=replica.base_url, data=data)
+    assert second.returncode == 0, second.stderr
+    return after_first, first, second

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlite_utils
 from archive_support import assert_warcio_valid
-from crawl_support import ROOT, error_lines, scrapy_command, scrapy_crawl, table
+from crawl_support import ROOT, crawl_twice, error_lines, scrapy_command, scrapy_crawl, table
 from replica_process import ReplicaProcess
 from warcio.archiveiterator import ArchiveIterator
 
@@ -29,12 +29,7 @@ def unchanged(tmp_path_factory):
     second requests, second result)."""
     data = tmp_path_factory.mktemp("unchanged")
     with ReplicaProcess(stories=600, seed=12) as replica:
-        first = scrapy_crawl("stories", base_url=replica.base_url, data=data)
-        assert first.returncode == 0, first.stderr
-        after_first = len(replica.requests())
-        time.sleep(1.1)
-        second = scrapy_crawl("stories", base_url=replica.base_url, data=data)
-        assert second.returncode == 0, second.stderr
+        after_first, _, second = crawl_twice(replica, data)
         requests = replica.requests()
         return data, replica.truth, requests[:after_first], requests[after_first:], second
 

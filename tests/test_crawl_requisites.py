@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from crawl_support import scrapy_crawl, table
+from crawl_support import crawl_twice, scrapy_crawl, table
 from replica_process import ReplicaProcess
 from warcio.archiveiterator import ArchiveIterator
 
@@ -43,12 +42,7 @@ def replica():
 def crawled(replica, tmp_path_factory):
     """A stories crawl, then a second one of the unchanged site into the same folder."""
     data = tmp_path_factory.mktemp("requisites")
-    first = scrapy_crawl("stories", base_url=replica.base_url, data=data)
-    assert first.returncode == 0, first.stderr
-    after_first = len(replica.requests())
-    time.sleep(1.1)
-    second = scrapy_crawl("stories", base_url=replica.base_url, data=data)
-    assert second.returncode == 0, second.stderr
+    after_first, first, second = crawl_twice(replica, data)
     return data, after_first, first, second
 
 

@@ -89,8 +89,8 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         spider.rules = UrlRules(spider.base_url)
         spider.allowed_domains = [urlsplit(spider.base_url).hostname]
         spider.max_listing_pages = crawler.settings.getint("SWAMPCRAWL_MAX_LISTING_PAGES")
-        spider.setup_requisites(crawler.settings)
         spider.known_pages = KnownPages(crawler.settings.get("SWAMPCRAWL_DB"))
+        spider.setup_requisites(crawler.settings)
         spider.conditional_requests = crawler.settings.getbool("SWAMPCRAWL_CONDITIONAL_REQUESTS", True)
         spider.policy = RecheckPolicy.from_settings(crawler.settings, spider.recheck_mode)
         # Listings stop at known stories only after a run of this spider that finished: after a

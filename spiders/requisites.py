@@ -18,32 +18,24 @@ from scrapy.http import Response
 
 from swampcrawl.pages.requisites import css_requisites
 from swampcrawl.requisites import REQUISITE_KINDS, RequisiteScope, requisite_kind
-from swampcrawl.store import Store
 
 from spiders.failures import failure_reason, record_failure
 
 STATS = "swampcrawl/requisites/"
 
 
-def archived_requisites(db_path: str | None, warc_dir: str | None) -> set[str]:
-    """Requisites an earlier crawl archived (status 200) in a WARC file still in the folder:
-    build-named and content-addressed files do not change, so they are not fetched again."""
-    if not db_path or not warc_dir or not Path(db_path).is_file() or not Path(warc_dir).is_dir():
-        return set()
-    present = {path.name for path in Path(warc_dir).glob("*.warc.gz")}
-    with Store(db_path) as store:
-        return store.archived_urls(REQUISITE_KINDS, present)
-
-
 class RequisitesMixin:
     """For VocalSpider: schedule requisites and read stylesheets for more."""
 
     requisite_scope: RequisiteScope
-    archived: set[str]
+    warc_files: frozenset[str]
 
     def setup_requisites(self, settings: Any) -> None:
         self.requisite_scope = RequisiteScope.from_settings(settings, self.base_url)
-        self.archived = archived_requisites(settings.get("SWAMPCRAWL_DB"), settings.get("SWAMPCRAWL_WARC_DIR"))
+        # Requisites archived by an earlier crawl (status 200) in a WARC file still in the folder
+        # are not fetched again: build-named and content-addressed files do not change.
+        warc_dir = Path(settings.get("SWAMPCRAWL_WARC_DIR") or "")
+        self.warc_files = frozenset(path.name for path in warc_dir.glob("*.warc.gz")) if warc_dir.is_dir() else frozenset()
         self.allowed_domains += self.requisite_scope.allowed_hostnames()
 
     def requisite_requests(self, urls: Iterable[str | None]) -> Iterator[scrapy.Request]:
@@ -54,7 +46,7 @@ class RequisitesMixin:
             if not url or url in self.scheduled or not self.requisite_scope.allows(url):
                 continue
             self.scheduled.add(url)
-            if url in self.archived:
+            if self.known_pages.archived(url, REQUISITE_KINDS, self.warc_files):
                 stats.inc_value(STATS + "archived_before")
                 continue
             stats.inc_value(STATS + "requested")

@@ -96,12 +96,6 @@ class Store:
         """URLs that could not be fetched (url, kind, reason, attempts, last_status, at, run_id)."""
         return runs.add_errors(self.db, rows)
 
-    def archived_urls(self, page_kinds: frozenset[str], present_files: set[str]) -> set[str]:
-        """URLs of ``page_kinds`` archived with status 200 in a WARC file still present."""
-        marks = ", ".join("?" for _ in page_kinds)
-        query = f"SELECT DISTINCT url, warc_filename FROM captures WHERE status = 200 AND page_kind IN ({marks})"
-        return {url for url, filename in self.db.execute(query, sorted(page_kinds)) if filename in present_files}
-
     def mark_removed(self, urls: list[str], at: Any) -> int:
         removed = stories.mark_removed(self.db, urls, at)
         self.outcomes["removed"] += removed

@@ -139,15 +139,5 @@ class DueStories:
     def __iter__(self) -> Iterator[str]:
         return (url for (url,) in self.db.execute("SELECT url FROM due ORDER BY url"))
 
-    def archived(self, url: str, page_kinds: frozenset[str], warc_files: frozenset[str]) -> bool:
-        """Whether ``url`` was archived (status 200) as one of ``page_kinds`` in one of
-        ``warc_files``: looked up in the database, not held in memory."""
-        if self.db is None or not warc_files:
-            return False
-        marks = ", ".join("?" for _ in page_kinds)
-        rows = self.db.execute(f"SELECT warc_filename FROM captures WHERE url = ? AND status = 200 "
-                               f"AND page_kind IN ({marks})", [url, *sorted(page_kinds)])
-        return any(filename in warc_files for (filename,) in rows)
-
     def close(self) -> None:
         self.db.close()

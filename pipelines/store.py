@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from swampcrawl.config import parse_base_url, parse_size
@@ -45,6 +45,10 @@ class StorePipeline:
         self.buffer: RowBuffer | None = None
         self.run_id: int | None = None
         self.write_error: str | None = None
+        # Records are stored only with their WARC record when the capture extension archives.
+        extensions = crawler.settings.getwithbase("EXTENSIONS")
+        self.archiving = bool(crawler.settings.get("SWAMPCRAWL_WARC_DIR")) and bool(
+            extensions.get("archive.capture.WarcCapture"))
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -75,7 +79,21 @@ class StorePipeline:
         self.run_id = self.store.start_run(self.crawler.spider.name, settings)
 
     def process_item(self, item: Any) -> Any:
-        self._add(record_rows(item, self.rules))
+        if self.archiving and getattr(item, "warc_record_id", "") is None:
+            # Its response could not be archived (the crawl is stopping): a record the archive
+            # cannot prove is not stored; the next run fetches the page again.
+            self.crawler.stats.inc_value("swampcrawl/items/not_archived")
+            raise DropItem("its response is not in the archive", log_level="DEBUG")
+        rows = record_rows(item, self.rules, self.run_id)
+        self._add(rows)
+        if rows and rows[0][0] == "errors":
+            # Not the page it should be (a maintenance page, an empty body): the stored row
+            # keeps its content, the URL is listed in ``errors``, feeds do not get it.
+            error = rows[0][1]
+            self.crawler.stats.inc_value("swampcrawl/requests/failed")
+            self.crawler.stats.inc_value("swampcrawl/pages/unusable")
+            logger.warning("failed: %s (%s)", error["url"], error["reason"])
+            raise DropItem(error["reason"], log_level="DEBUG")
         return item
 
     def response_archived(self, response: Any, request: Any, ref: WarcRef, spider: Any = None) -> None:

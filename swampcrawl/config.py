@@ -101,3 +101,49 @@ def check_writable_dir(name: str, path: str | os.PathLike[str]) -> Path:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise SettingsError(f"{name}: folder {str(folder)!r} is not writable")
     return folder
+
+
+# Scrapy's own settings that `scrapy crawl -s NAME=value` can get wrong, by kind: a bad value
+# would otherwise end in a traceback deep in a component, or be silently read as something else.
+_SCRAPY_FLOATS = ("DOWNLOAD_DELAY", "DOWNLOAD_DELAY_JITTER", "DOWNLOAD_TIMEOUT", "AUTOTHROTTLE_START_DELAY",
+                  "AUTOTHROTTLE_MAX_DELAY", "AUTOTHROTTLE_TARGET_CONCURRENCY", "CLOSESPIDER_TIMEOUT",
+                  "CLOSESPIDER_TIMEOUT_NO_ITEM", "SWAMPCRAWL_PROGRESS_INTERVAL")
+_SCRAPY_INTS = ("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_ITEMS", "RETRY_TIMES",
+                "REDIRECT_MAX_TIMES", "DEPTH_LIMIT", "DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE",
+                "CLOSESPIDER_PAGECOUNT", "CLOSESPIDER_ITEMCOUNT", "CLOSESPIDER_ERRORCOUNT")
+_AT_LEAST_ONE = ("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_ITEMS")
+_POSITIVE = ("DOWNLOAD_TIMEOUT", "AUTOTHROTTLE_TARGET_CONCURRENCY")
+_SCRAPY_BOOLS = ("ROBOTSTXT_OBEY", "AUTOTHROTTLE_ENABLED", "COOKIES_ENABLED", "RETRY_ENABLED", "REDIRECT_ENABLED",
+                 "HTTPCACHE_ENABLED", "DOWNLOAD_FAIL_ON_DATALOSS", "SWAMPCRAWL_CONDITIONAL_REQUESTS")
+_BOOL_WORDS = {"1", "0", "true", "false", "yes", "no", "on", "off"}
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+def check_scrapy_settings(settings: Any) -> None:
+    """Scrapy's own settings a crawl relies on, checked before anything starts: one
+    SettingsError line for the first bad value (``settings``: anything with ``.get``)."""
+    for name in _SCRAPY_FLOATS:
+        _number(name, settings.get(name), float, 0.0 if name not in _POSITIVE else None)
+    for name in _SCRAPY_INTS:
+        _number(name, settings.get(name), int, 1 if name in _AT_LEAST_ONE else 0)
+    for name in _SCRAPY_BOOLS:
+        value = settings.get(name)
+        if value is not None and not isinstance(value, bool) and str(value).strip().lower() not in _BOOL_WORDS:
+            raise SettingsError(f"{name} must be True or False, not {value!r}")
+    level = settings.get("LOG_LEVEL")
+    if level is not None and not isinstance(level, int) and str(level).upper() not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+
+
+def _number(name: str, value: Any, kind: type, minimum: float | None) -> None:
+    if value is None or value == "":
+        return
+    try:
+        number = kind(str(value).replace("_", "")) if not isinstance(value, (int, float)) else kind(value)
+    except ValueError:
+        word = "a number" if kind is float else "a whole number"
+        raise SettingsError(f"{name} must be {word}, not {value!r}") from None
+    if minimum is None and number <= 0:
+        raise SettingsError(f"{name} must be more than 0, not {value!r}")
+    if minimum is not None and number < minimum:
+        raise SettingsError(f"{name} must be at least {minimum:g}, not {value!r}")

@@ -221,6 +221,11 @@ def test_a_full_archive_disk_fails_the_run_and_exits_1(replica, tmp_path, tiny_d
     # every captures row points at a record that is in the archive
     rows = table(tmp_path / "swamp.db", "captures")
     assert rows and all((tiny_disk / row["warc_filename"]).exists() for row in rows), (sorted(p.name for p in tiny_disk.iterdir()), [line for line in result.stderr.splitlines() if "rror" in line])
+    # and every story stored names its record in the archive: none was stored unarchived
+    stories = table(tmp_path / "swamp.db", "stories")
+    assert stories and all(row["warc_filename"] and row["warc_record_id"] for row in stories)
+    archived = {row["warc_record_id"] for row in rows}
+    assert {row["warc_record_id"] for row in stories} <= archived
 
 
 # -- components check their own settings -----------------------------------------------------------

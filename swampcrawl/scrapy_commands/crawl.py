@@ -33,6 +33,7 @@ from scrapy.exceptions import UsageError
 
 from swampcrawl.config import (
     SettingsError,
+    check_scrapy_settings,
     check_writable_dir,
     parse_base_url,
     parse_communities,
@@ -69,6 +70,24 @@ def unreachable(base_url: str, user_agent: str, timeout: float = 15.0) -> str | 
         return f"could not reach {base_url}: {reason}"
 
 
+def database_problem(path: str) -> str | None:
+    """Why the database cannot be used (corrupt, not a database, not writable), or None.
+    Opening it also migrates it, as the store pipeline would: better here, in one line,
+    than as a traceback from inside the crawl."""
+    try:
+        with Store(path) as store:
+            checked = store.db.execute("PRAGMA quick_check").fetchone()[0]
+            store.db.execute("BEGIN IMMEDIATE")  # can it be written? (a lock, then nothing)
+            store.db.execute("ROLLBACK")
+    except StoreError as error:
+        return str(error)
+    except sqlite3.Error as error:
+        return f"cannot use the database {path}: {error}"
+    if checked != "ok":
+        return f"the database {path} is damaged ({checked}): restore it from a backup, or rebuild it with swampcrawl reparse"
+    return None
+
+
 def summary_line(spider: str, stats: dict, settings) -> str:
     """What a run did, in one line for people and cron mail."""
     statuses = ", ".join(
@@ -101,6 +120,16 @@ def exit_status(stats: dict) -> int:
 
 
 class Command(ScrapyCrawl):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Scrapy's own settings are checked here, before Scrapy builds its crawler process:
+        a bad LOG_LEVEL, say, would otherwise end in a traceback while logging is set up."""
+        super().process_options(args, opts)
+        try:
+            check_scrapy_settings(self.settings)
+        except SettingsError as exc:
+            print(f"scrapy crawl: error: {exc}", file=sys.stderr)
+            sys.exit(2)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         locks = [CrawlLock(self.settings.get("SWAMPCRAWL_DB"))]
         try:
@@ -115,7 +144,8 @@ class Command(ScrapyCrawl):
             self.release(locks)
             self.fail(LOCKED, str(exc))
             return
-        problem = unreachable(self.settings.get("SWAMPCRAWL_BASE_URL"), self.settings.get("USER_AGENT"))
+        problem = database_problem(self.settings.get("SWAMPCRAWL_DB")) or unreachable(
+            self.settings.get("SWAMPCRAWL_BASE_URL"), self.settings.get("USER_AGENT"))
         if problem:
             self.release(locks)
             self.fail(1, problem)
@@ -168,7 +198,11 @@ class Command(ScrapyCrawl):
             return {}
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
-        return crawler.stats.get_stats() if crawler.stats else {}
+        try:
+            return crawler.stats.get_stats()
+        except RuntimeError:  # the crawl never started (a component failed to build)
+            self.exitcode = self.exitcode or 1
+            return {}
 
     def crawl_done(self, task) -> None:
         error = None if task.cancelled() else task.exception()

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 from swampcrawl.pages import extract
 from swampcrawl.records import Community, Creator, Record, Story
 from swampcrawl.records.provenance import WarcRef, capture_time, with_provenance
+from swampcrawl.records.usable import unusable_reason
 from swampcrawl.requisites import REQUISITE_KINDS, requisite_kind
 from swampcrawl.store import Store
 from swampcrawl.urls import PageKind, UrlRules
@@ -141,9 +142,13 @@ def minimal_rows(story: Story, rules: UrlRules) -> Rows:
     return rows
 
 
-def record_rows(record: Any, rules: UrlRules) -> Rows:
+def record_rows(record: Any, rules: UrlRules, run_id: int | None = None) -> Rows:
     """The rows one extracted record gives (a story also names its creator and community).
-    Records go to the store as they are: the store converts each once."""
+    Records go to the store as they are: the store converts each once. A record that is not
+    a page of its kind (a maintenance page, an empty body) gives an ``errors`` row only: the
+    stored row keeps its content."""
+    if isinstance(record, Record) and (reason := unusable_reason(record)) is not None:
+        return [("errors", error_row(record, reason, run_id))]
     if isinstance(record, Story):
         return [("stories", record), *minimal_rows(record, rules)]
     if isinstance(record, Creator):
@@ -153,12 +158,18 @@ def record_rows(record: Any, rules: UrlRules) -> Rows:
     return []
 
 
+def error_row(record: Record, reason: str, run_id: int | None) -> dict[str, Any]:
+    """The ``errors`` row of a page whose record could not be used."""
+    return {"url": getattr(record, "url", None), "kind": type(record).__name__.lower(), "reason": reason,
+            "attempts": 1, "last_status": 200, "at": record.captured_at, "run_id": run_id}
+
+
 def exchange_rows(exchange: Exchange, rules: UrlRules, run_id: int | None) -> Rows:
     """Every row an archived exchange gives: its captures row, a removal, its page's records."""
     rows = response_rows(exchange, rules, run_id)
     record = page_record(exchange, rules)
     if record is not None:
-        rows += record_rows(record, rules)
+        rows += record_rows(record, rules, run_id)
     return rows
 
 

@@ -7,6 +7,11 @@
         replica.requests()   # parsed --log lines of both servers, one dict per request;
                              # "host" is 127.0.0.1:PORT (site) or 127.0.0.1:IPORT (images)
 
+``faults="all"`` (or ``"rate-limit,slow"``, or a list of names) starts a hostile replica
+(``--faults``, docs/replica.md "Fault replica"), ``slow_seconds=S`` its ``--slow-seconds``;
+``replica.truth["faults"]`` then says what was faulted and ``replica.fault_outcomes()`` maps
+each faulted story path to the outcome a crawler should reach.
+
 ``image_port=P`` puts the image host on a given port (default: a free one);
 ``image_base=URL`` makes pages name that base and starts no image server. Both can also be
 given as ``args=("--image-port", "P")``. Pages name the image host, so a replica restarted
@@ -55,6 +60,8 @@ class ReplicaProcess:
         port: int = 0,
         image_port: int | None = None,
         image_base: str | None = None,
+        faults: str | Sequence[str] | None = None,
+        slow_seconds: float | None = None,
     ) -> None:
         told = image_port is not None or image_base is not None or any(
             arg.startswith(("--image-port", "--image-base")) for arg in args)
@@ -63,6 +70,9 @@ class ReplicaProcess:
         self._reused_image_port = not told and image_port is not None
         extra = [] if image_port is None else ["--image-port", str(image_port)]
         extra += [] if image_base is None else ["--image-base", image_base]
+        if faults is not None:
+            extra += ["--faults", faults if isinstance(faults, str) else ",".join(faults)]
+        extra += [] if slow_seconds is None else ["--slow-seconds", str(slow_seconds)]
         self.command_args = [
             "replica", "--port", str(port), "--stories", str(stories), "--seed", str(seed),
             "--epoch", str(epoch), "--build", build, *extra, *args,
@@ -140,6 +150,12 @@ class ReplicaProcess:
             return []
         lines = self.log_path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
+
+    def fault_outcomes(self) -> dict[str, str]:
+        """Faulted story path -> expected outcome (``stored``, ``error``, ``stored-or-error``,
+        ``stored-unchanged``), from ``truth["faults"]``; {} without ``faults=``."""
+        return {story["path"]: story["outcome"] for fault in self.truth.get("faults", {}).values()
+                for story in fault["stories"]}
 
     def stdout_lines(self) -> list[str]:
         """Its stdout so far: the serving line, then where images are."""

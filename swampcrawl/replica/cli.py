@@ -14,6 +14,9 @@ import click
 
 from swampcrawl.replica.clock import parse_iso
 from swampcrawl.replica.export import export_site
+from swampcrawl.replica.fault_replies import FaultResponder
+from swampcrawl.replica.faults import (DEFAULT_SLOW_SECONDS, FaultError, FaultPlan, faults_truth, parse_faults,
+                                       plan_faults)
 from swampcrawl.replica.server import ImageHandler, ReplicaHandler, ReplicaServer, RequestLog
 from swampcrawl.replica.site import Site, build_site, default_image_base
 
@@ -41,9 +44,26 @@ def _check(stories: int, epoch: int, port: int, now: str | None, image_port: int
         raise click.ClickException(f"--now is not an ISO 8601 time: {now!r}") from None
 
 
-def _write_truth(site: Site, truth: Path) -> None:
+def _plan(site: Site, faults: str | None, seed: int, slow_seconds: float, export: bool) -> FaultPlan | None:
+    """``--faults``: the seeded choice of what to mistreat, or one readable line."""
+    if faults is None:
+        return None
+    if export:
+        raise click.ClickException("--faults changes how the replica answers; it cannot be used with --export")
+    if slow_seconds < 0:
+        raise click.ClickException(f"--slow-seconds must be 0 or more, not {slow_seconds}")
     try:
-        truth.write_text(json.dumps(site.truth(), ensure_ascii=False, indent=1), encoding="utf-8")
+        return plan_faults(site, parse_faults(faults), seed, slow_seconds)
+    except FaultError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _write_truth(site: Site, truth: Path, plan: FaultPlan | None = None) -> None:
+    data = site.truth()
+    if plan is not None:
+        data["faults"] = faults_truth(site, plan)
+    try:
+        truth.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     except OSError as error:
         raise click.ClickException(f"cannot write --truth {truth}: {error.strerror}") from None
 
@@ -66,7 +86,7 @@ def _bind(host: str, port: int, site: Site, log: RequestLog, handler: type[Repli
 
 
 def _serve(site: Site, host: str, port: int, image_port: int, image_base: str | None,
-           truth: Path | None, log_path: Path | None) -> None:
+           truth: Path | None, log_path: Path | None, plan: FaultPlan | None = None) -> None:
     try:
         log = log_path.open("a", encoding="utf-8") if log_path else None
     except OSError as error:
@@ -78,8 +98,10 @@ def _serve(site: Site, host: str, port: int, image_port: int, image_base: str | 
         images = _bind(host, image_port, site, request_log, ImageHandler, "--image-port")
         image_base = f"http://{host}:{images.server_address[1]}"
     site.set_origin(host, server.server_address[1], image_base)
+    if plan is not None:
+        server.faults = FaultResponder(site, plan)
     if truth:
-        _write_truth(site, truth)
+        _write_truth(site, truth, plan)
     # The first stdout line, flushed, is the contract with tests/replica_process.py.
     click.echo(f"swampcrawl replica serving {site.origin}")
     click.echo(f"swampcrawl replica images {'served' if images else 'named'} at {site.image_base}")
@@ -118,24 +140,32 @@ def _serve(site: Site, host: str, port: int, image_port: int, image_base: str | 
               help="Write the ground truth (JSON) to this file before serving.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Append one JSON line per request (both servers) to this file.")
+@click.option("--faults", default=None, metavar="NAME[,NAME...]",
+              help="Answer some URLs as a hostile server would (see docs/replica.md); 'all' for every fault.")
+@click.option("--slow-seconds", default=DEFAULT_SLOW_SECONDS, show_default=True, type=float,
+              help="How long the 'slow' fault's stories wait before answering.")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write the whole site (pages, assets, images) as static files to this folder and exit.")
 def replica(host: str, port: int, stories: int, seed: int, epoch: int, build: str,
             now_text: str | None, image_port: int, image_base: str | None, truth: Path | None,
-            log_path: Path | None, export_dir: Path | None) -> None:
+            log_path: Path | None, faults: str | None, slow_seconds: float, export_dir: Path | None) -> None:
     """Serve the offline replica of vocal.media (deterministic from --seed).
 
     Its pages reference the build's stylesheets, font and scripts (/_next/static/...) and
-    images on a second server, the image host (--image-port, or --image-base).
+    images on a second server, the image host (--image-port, or --image-base). With
+    --faults it is a hostile server (rate limits, errors, resets, bombs, ...) and the truth
+    says what a crawler should make of each faulted story.
 
     Example:
 
     \b
         swampcrawl replica --port 8765 --stories 50 --seed 1 --truth truth.json
+        swampcrawl replica --port 8765 --stories 60 --faults all --truth truth.json
     """
     now = _check(stories, epoch, port, now_text, image_port, image_base)
     site = build_site(seed=seed, stories=stories, epoch=epoch, build=build, now=now, host=host,
                       port=port or 8000)
+    plan = _plan(site, faults, seed, slow_seconds, export_dir is not None)
     if export_dir is not None:
         if image_base is None:
             image_base = f"http://{host}:{image_port}" if image_port else default_image_base(host, port or 8000)
@@ -144,4 +174,4 @@ def replica(host: str, port: int, stories: int, seed: int, epoch: int, build: st
             _write_truth(site, truth)
         _export(site, export_dir)
         return
-    _serve(site, host, port, image_port, image_base, truth, log_path)
+    _serve(site, host, port, image_port, image_base, truth, log_path, plan)

@@ -3,18 +3,25 @@
 Two servers share one ``Site`` and one log: ``ReplicaServer`` with ``ReplicaHandler`` (the
 site: pages and ``/_next/static/`` assets) and, on its own port, ``ReplicaServer`` with
 ``ImageHandler`` (the image host). A log line's ``host`` (the Host header) tells them apart.
+With ``--faults`` the site server asks its ``FaultResponder`` first (``fault_replies.py``).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
+import socket
+import struct
+import sys
 import threading
+import time
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from swampcrawl.replica.fault_replies import FaultReply, FaultResponder
 from swampcrawl.replica.site import Site
 
 
@@ -92,7 +99,15 @@ class ReplicaHandler(BaseHTTPRequestHandler):
 
     def _answer(self, send_body: bool) -> None:
         url = urlsplit(self.path)
-        status, headers, body = self.server.site.render(url.path or "/", url.query)
+        faults = self.server.faults
+        fault = faults.reply(url.path or "/", url.query) if faults is not None else None
+        if fault is not None and fault.wire != "page":
+            self._send_broken(url.path, url.query, fault, send_body)
+            return
+        if fault is None:
+            status, headers, body = self.server.site.render(url.path or "/", url.query)
+        else:
+            status, headers, body = fault.status, dict(fault.headers), fault.body
         etag = headers["ETag"]
         if compressible(headers["Content-Type"]):
             if status != 301 and accepts_gzip(self.headers.get("Accept-Encoding", "")):
@@ -100,15 +115,18 @@ class ReplicaHandler(BaseHTTPRequestHandler):
                 etag = headers["ETag"] = etag[:-1] + '-gz"'
                 headers["Content-Encoding"] = "gzip"
             headers["Vary"] = "Accept-Encoding"
-        self._send(url.path, url.query, status, headers, body, send_body)
+        self._send(url.path, url.query, status, headers, body, send_body, fault)
 
     def _send(self, path: str, query: str, status: int, headers: dict[str, str], body: bytes,
-              send_body: bool) -> None:
-        """Answer 304 to a matching conditional GET, log the request, write the response."""
+              send_body: bool, fault: FaultReply | None = None) -> None:
+        """Answer 304 to a matching conditional GET, log the request, write the response
+        (a slow fault's after its delay: logged when it arrives, sent when it is due)."""
         if status == 200 and not_modified(self.headers, headers["ETag"], headers["Last-Modified"]):
             status, body = 304, b""
             headers.pop("Content-Encoding", None)
-        self._log(path, query, status)
+        self._log(path, query, status, fault)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -118,12 +136,34 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         if send_body and status != 304:
             self.wfile.write(body)
 
-    def _log(self, path: str, query: str, status: int) -> None:
-        self.server.request_log.write({
-            "method": self.command, "path": path, "query": query,
-            "host": self.headers.get("Host", ""), "status": status,
-            "user_agent": self.headers.get("User-Agent", ""),
-            "accept_encoding": self.headers.get("Accept-Encoding", "")})
+    def _send_broken(self, path: str, query: str, fault: FaultReply, send_body: bool) -> None:
+        """A reset, short or streamed answer: its headers and pieces as they are (no gzip, no
+        304), then a reset (``SO_LINGER`` 0), a close, or the connection kept."""
+        self._log(path, query, fault.status, fault)
+        self.send_response(fault.status)
+        for name, value in fault.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(fault.length))
+        self.end_headers()
+        for piece in fault.pieces if send_body else ():
+            self.wfile.write(piece)
+        self.wfile.flush()
+        if fault.wire in ("reset", "short"):
+            self.close_connection = True
+        if fault.wire == "reset":
+            time.sleep(0.05)  # let the half body arrive: the reset comes mid-transfer
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            # Close the descriptor itself: the server's shutdown would send a FIN first.
+            os.close(self.connection.detach())
+
+    def _log(self, path: str, query: str, status: int, fault: FaultReply | None = None) -> None:
+        entry = {"method": self.command, "path": path, "query": query,
+                 "host": self.headers.get("Host", ""), "status": status,
+                 "user_agent": self.headers.get("User-Agent", ""),
+                 "accept_encoding": self.headers.get("Accept-Encoding", "")}
+        if fault is not None:
+            entry.update(fault=fault.fault, variant=fault.variant)
+        self.server.request_log.write(entry)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: requests go to --log, not to stderr."""
@@ -145,8 +185,15 @@ class ReplicaServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], site: Site, log: RequestLog,
-                 handler: type[ReplicaHandler] = ReplicaHandler) -> None:
+                 handler: type[ReplicaHandler] = ReplicaHandler, faults: FaultResponder | None = None) -> None:
         super().__init__(address, handler)
         self.site = site
         self.request_log = log
         self.gzip_cache = GzipCache()
+        self.faults = faults  # only the site server's: the image host is never faulted
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client gone mid-answer (its timeout, its size limit) is no error of the server's."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)

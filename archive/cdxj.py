@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import re
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 from urllib.parse import quote_from_bytes, unquote_to_bytes, urlsplit
 
-from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
+
+from archive.records import BadRecord, ErrorCallback, RecordIterator, printable, read_records, unreadable_reason
 
 if TYPE_CHECKING:
     from swampcrawl.records.provenance import WarcRef
+
+logger = logging.getLogger(__name__)
 
 INDEX_NAME = "index.cdxj"
 INDEXED_TYPES = ("response", "revisit")
@@ -84,8 +90,12 @@ def _reorder_query(query: str) -> str:
 
 def format_line(url: str, timestamp: str, fields: dict[str, str | None]) -> str:
     """Fields in cdxj-indexer's order; a missing mime is left out, as cdxj-indexer does."""
+    return _line(surt(url), url, timestamp, fields)
+
+
+def _line(key: str, url: str, timestamp: str, fields: dict[str, str | None]) -> str:
     kept = {name: value for name, value in fields.items() if value is not None}
-    return f"{surt(url)} {timestamp} {json.dumps({'url': url, **kept})}"
+    return f"{key} {timestamp} {json.dumps({'url': url, **kept})}"
 
 
 def line_for(url: str, timestamp: str, status: int, headers: list[tuple[str, str]], digest: str,
@@ -109,34 +119,48 @@ class UnreadableWarc(ValueError):
     """A WARC file warcio cannot parse; the message names the file and the offset."""
 
 
-def index_warc(path: Path) -> Iterator[str]:
-    """Lines for the response and revisit records of one WARC file."""
+def index_warc(path: Path, on_error: ErrorCallback | None = None) -> Iterator[str]:
+    """Lines for the response and revisit records of one WARC file.
+
+    A damaged record raises UnreadableWarc, unless ``on_error`` is given: it is then told (one
+    line naming the file and offset) and the records after the damage are indexed.
+    """
+    on_error = on_error or _raise_unreadable
     with open(path, "rb") as stream:
-        records = ArchiveIterator(stream)
-        try:
-            yield from _index_records(records, path.name)
-        except Exception as error:  # warcio raises anything from AttributeError to zlib.error
-            raise UnreadableWarc(f"{path.name}: unreadable record near offset {records.offset}: {error!r}") from error
+        reason = unreadable_reason(stream)
+        if reason is not None:
+            on_error(f"{path.name}: {reason}; skipped")
+            return
+        read = partial(_index_line, filename=path.name)
+        for _, line in read_records(stream, path.name, read, on_error):
+            yield line
 
 
-def _index_records(records: ArchiveIterator, filename: str) -> Iterator[str]:
-    for record in records:
-        if record.rec_type not in INDEXED_TYPES:
-            continue
-        headers = record.rec_headers
-        url = headers.get_header("WARC-Target-URI")
-        if not url:  # nothing a replay could look it up by
-            continue
-        date = headers.get_header("WARC-Date") or ""
-        http = record.http_headers
-        mime = "warc/revisit" if record.rec_type == "revisit" else _mime(http.headers if http else [])
-        records.read_to_end()
-        yield format_line(url, re.sub(r"\D", "", date)[:14], {
-            "mime": mime, "status": http.get_statuscode() if http else "-",
-            "digest": headers.get_header("WARC-Payload-Digest") or "-",
-            "length": str(records.get_record_length()), "offset": str(records.get_record_offset()),
-            "filename": filename,
-        })
+def _raise_unreadable(message: str) -> None:
+    raise UnreadableWarc(message)
+
+
+def _index_line(record: ArcWarcRecord, records: RecordIterator, filename: str) -> str | None:
+    if record.rec_type not in INDEXED_TYPES:
+        return None
+    headers = record.rec_headers
+    url = headers.get_header("WARC-Target-URI")
+    if not url:  # nothing a replay could look it up by
+        return None
+    try:
+        key = surt(url)
+    except ValueError as error:  # a URI such as http://[::1
+        raise BadRecord(f"unusable WARC-Target-URI {printable(url, 80)!r} ({error})") from None
+    date = headers.get_header("WARC-Date") or ""
+    http = record.http_headers
+    mime = "warc/revisit" if record.rec_type == "revisit" else _mime(http.headers if http else [])
+    records.read_to_end()
+    return _line(key, url, re.sub(r"\D", "", date)[:14], {
+        "mime": mime, "status": http.get_statuscode() if http else "-",
+        "digest": headers.get_header("WARC-Payload-Digest") or "-",
+        "length": str(records.get_record_length()), "offset": str(records.get_record_offset()),
+        "filename": filename,
+    })
 
 
 def warc_files(directory: Path) -> list[Path]:
@@ -151,23 +175,33 @@ def _index_lock(directory: Path) -> Iterator[None]:
         yield
 
 
-def build_index(directory: Path | str) -> Path:
-    """Rebuild ``index.cdxj`` from scratch by reading every WARC in the folder."""
-    directory = Path(directory)
+def build_index(directory: Path | str, on_error: ErrorCallback | None = None) -> Path:
+    """Rebuild ``index.cdxj`` from scratch by reading every WARC in the folder.
+
+    Damage (a garbage file, a broken record) is told to ``on_error`` (default: a logged
+    warning) and skipped: the index holds every record that reads.
+    """
+    directory, on_error = Path(directory), on_error or _warn
     with _index_lock(directory):
-        lines = [line for path in warc_files(directory) for line in index_warc(path)]
+        lines = [line for path in warc_files(directory) for line in index_warc(path, on_error)]
         return write_index(directory, lines)
 
 
-def update_index(directory: Path | str, known: dict[str, list[str]] | None = None) -> Path:
+def update_index(directory: Path | str, known: dict[str, list[str]] | None = None,
+                 on_error: ErrorCallback | None = None) -> Path:
     """Keep the lines of files still present, add lines for new files (from ``known`` when the
-    writer already has them, else by reading the file), drop lines of deleted files."""
+    writer already has them, else by reading the file), drop lines of deleted files. Damage is
+    told to ``on_error`` (default: a logged warning) and skipped, as in ``build_index``."""
     directory = Path(directory)
     with _index_lock(directory):
-        return _merge_index(directory, known or {})
+        return _merge_index(directory, known or {}, on_error or _warn)
 
 
-def _merge_index(directory: Path, known: dict[str, list[str]]) -> Path:
+def _warn(message: str) -> None:
+    logger.warning("index.cdxj: %s", message)
+
+
+def _merge_index(directory: Path, known: dict[str, list[str]], on_error: ErrorCallback) -> Path:
     present = {p.name for p in warc_files(directory)}
     kept, indexed = [], set()
     for line in read_index(directory):
@@ -176,7 +210,7 @@ def _merge_index(directory: Path, known: dict[str, list[str]]) -> Path:
             kept.append(line)
             indexed.add(name)
     for name in sorted(present - indexed):
-        kept.extend(known[name] if name in known else index_warc(directory / name))
+        kept.extend(known[name] if name in known else index_warc(directory / name, on_error))
     return write_index(directory, kept)
 
 

@@ -1,12 +1,23 @@
-"""``swampcrawl wacz`` and ``swampcrawl archive repair|index``: thin commands over the archive package."""
+"""``swampcrawl wacz``, ``swampcrawl reparse`` and ``swampcrawl archive repair|index``: thin commands
+over the archive package.
+
+Exit status, the same for all: 0 done; 1 not done (one ``Error:`` line, never a traceback);
+4 done, but damaged or unreadable input was skipped (each told on stderr in a ``warning:`` line).
+"""
 
 from __future__ import annotations
 
+import functools
+import logging
+import sys
 from pathlib import Path
+from typing import Any, Callable
 
 import click
 
 from swampcrawl.config import command_default
+
+EXIT_DAMAGED = 4  # as `scrapy crawl`'s "finished, with errors"
 
 
 def default_warc_dir() -> str:
@@ -19,10 +30,41 @@ def default_db() -> str:
     return command_default("SWAMPCRAWL_DB")
 
 
-def _one_line(error: Exception) -> str:
+def _one_line(error: BaseException) -> str:
     """The first non-blank line of an error (warcio's messages run over several)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
+    from archive.records import first_line
+
+    if isinstance(error, OSError) and error.strerror:
+        where = error.filename2 or error.filename  # os.replace(a, b) fails on b
+        return f"{error.strerror}: {where}" if where else error.strerror
+    return first_line(error)
+
+
+def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Any failure of the command: one ``Error:`` line and exit status 1, never a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        quiet = logging.getLogger("archive")  # the command says what happened itself, once
+        if not any(isinstance(handler, logging.NullHandler) for handler in quiet.handlers):
+            quiet.addHandler(logging.NullHandler())
+        try:
+            return command(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            raise click.ClickException(_one_line(error)) from error
+
+    return run
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def _finish(warnings: int) -> None:
+    if warnings:
+        sys.exit(EXIT_DAMAGED)
 
 
 def _existing_dir(path: str) -> Path:
@@ -32,12 +74,19 @@ def _existing_dir(path: str) -> Path:
     return directory
 
 
+def _max_page_size(value: str | None) -> int:
+    from archive.records import max_page_size
+
+    try:
+        return max_page_size(value)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+
+
 def _progress(command: str, choice: bool | None):
     """How a command shows its progress on stderr: a click progress bar on a terminal (or
     with --progress), a plain line every $SWAMPCRAWL_PROGRESS_INTERVAL seconds elsewhere
     (logs, cron mail), nothing with --no-progress or an interval of 0."""
-    import sys
-
     from swampcrawl.config import SettingsError
     from swampcrawl.progress import INTERVAL_SETTING, parse_interval, plain_bars
 
@@ -53,8 +102,6 @@ def _progress(command: str, choice: bool | None):
 
 
 def _click_bars():
-    import sys
-
     def bar(label: str, length: int):
         progress = click.progressbar(length=length, label=label, file=sys.stderr)
         progress.is_hidden = False  # --progress: draw it even when stderr is not a terminal
@@ -65,16 +112,22 @@ def _click_bars():
 
 PROGRESS_HELP = ("A progress bar on stderr even when it is not a terminal, or none. Default: a bar on a "
                  "terminal, else a plain line every $SWAMPCRAWL_PROGRESS_INTERVAL seconds (60).")
+MAX_PAGE_SIZE_HELP = ("Bytes of a page's body, decoded, beyond which it is not read (reported instead). "
+                      "Default: $SWAMPCRAWL_MAX_PAGE_SIZE, else 5000000.")
 
 
 @click.command()
 @click.argument("directory", required=False)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="WACZ file to write.")
+@click.option("--max-page-size", metavar="BYTES", help=MAX_PAGE_SIZE_HELP)
 @click.option("--progress/--no-progress", default=None, help=PROGRESS_HELP)
-def wacz(directory: str | None, output: str, progress: bool | None) -> None:
+@one_line_errors
+def wacz(directory: str | None, output: str, max_page_size: str | None, progress: bool | None) -> None:
     """Package the WARCs of DIRECTORY with their index and page list into a WACZ file.
 
-    DIRECTORY defaults to $SWAMPCRAWL_WARC_DIR, else data/warc.
+    DIRECTORY defaults to $SWAMPCRAWL_WARC_DIR, else data/warc. The WACZ is written beside
+    OUTPUT and renamed over it when complete; OUTPUT must be a regular file if it exists.
+    Damaged records are left out of the index (a warning each, exit status 4).
 
     Example:
 
@@ -84,12 +137,18 @@ def wacz(directory: str | None, output: str, progress: bool | None) -> None:
     from archive.wacz import write_wacz
 
     folder = _existing_dir(directory or default_warc_dir())
-    bar = _progress("wacz", progress)
-    try:
-        path = write_wacz(folder, output, progress=bar)
-    except Exception as error:  # missing files, a corrupt WARC: one line, not a traceback
-        raise click.ClickException(_one_line(error)) from error
+    cap, bar, warnings = _max_page_size(max_page_size), _progress("wacz", progress), []
+    path = write_wacz(folder, output, progress=bar, on_error=_both(warnings.append, _warn), max_body=cap)
     click.echo(f"wrote {path}")
+    _finish(len(warnings))
+
+
+def _both(*callbacks: Callable[[str], None]) -> Callable[[str], None]:
+    def call(message: str) -> None:
+        for callback in callbacks:
+            callback(message)
+
+    return call
 
 
 @click.group(name="archive")
@@ -104,35 +163,57 @@ def archive_group() -> None:
 
 
 @archive_group.command()
-@click.argument("directory", required=False)
-def repair(directory: str | None) -> None:
-    """Seal the .warc.gz.open files a crash left in DIRECTORY, keeping every complete record.
+@click.argument("path", required=False)
+@click.option("--prefix", help="Repair the .open files named like this prefix's (default: $SWAMPCRAWL_WARC_PREFIX, "
+                               "else swampcrawl); others are left alone.")
+@one_line_errors
+def repair(path: str | None, prefix: str | None) -> None:
+    """Repair the .warc.gz.open files a crash left in PATH (a folder), or one damaged WARC file.
 
-    Files still being written by a running crawl are left alone.
+    Every intact record is kept at its offset (database pointers stay valid); damaged bytes
+    go to NAME.damaged beside the file, a placeholder record of the same length in their place.
+    Files being written by a running crawl, and .open files not named like this crawler's,
+    are left alone. Exit status 1 when a file could not be repaired (it is left as it was).
 
     Example:
 
     \b
         swampcrawl archive repair data/warc
+        swampcrawl archive repair data/warc/swampcrawl-20261124093000-00000-crawler1.warc.gz
     """
-    from archive.repair import repair_directory
+    from archive.repair import repair_directory, repair_file
 
-    try:
-        results = repair_directory(_existing_dir(directory or default_warc_dir()))
-    except OSError as error:
-        raise click.ClickException(str(error)) from error
+    given = Path(path or default_warc_dir())
+    if given.is_file():
+        results = [repair_file(given)]
+        _reindex(results[0])
+    else:
+        results = repair_directory(_existing_dir(str(given)), prefix or command_default("SWAMPCRAWL_WARC_PREFIX"))
     for result in results:
-        target = result.target.name if result.target else "(nothing complete: removed)"
-        click.echo(f"{result.source.name} -> {target}: {result.records_kept} records kept, "
-                   f"{result.bytes_dropped} bytes dropped")
+        click.echo(result.line(), err=bool(result.left_alone))
     if not results:
         click.echo("nothing to repair")
+    if any(result.left_alone and not result.foreign for result in results):
+        sys.exit(1)
+
+
+def _reindex(result: Any) -> None:
+    """A sealed file repaired in place: its index.cdxj lines are read again (placeholders have none)."""
+    from archive import cdxj
+
+    target = result.target
+    if target is None or not result.regions or not (target.parent / cdxj.INDEX_NAME).exists():
+        return
+    cdxj.update_index(target.parent, {target.name: list(cdxj.index_warc(target, _warn))}, _warn)
 
 
 @archive_group.command()
 @click.argument("directory", required=False)
+@one_line_errors
 def index(directory: str | None) -> None:
     """Rebuild DIRECTORY/index.cdxj (sorted CDXJ, as pywb reads it) from its WARC files.
+
+    A damaged record or file is skipped with a warning naming it (exit status 4).
 
     Example:
 
@@ -141,28 +222,32 @@ def index(directory: str | None) -> None:
     """
     from archive.cdxj import build_index, read_index
 
-    folder = _existing_dir(directory or default_warc_dir())
-    try:
-        path = build_index(folder)
-    except Exception as error:  # a corrupt WARC: say which, in one line
-        raise click.ClickException(f"could not index {folder}: {_one_line(error)}") from error
+    folder, warnings = _existing_dir(directory or default_warc_dir()), []
+    path = build_index(folder, _both(warnings.append, _warn))
     click.echo(f"wrote {path} ({len(read_index(folder))} lines)")
+    _finish(len(warnings))
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--db", "db_path", default=default_db, show_default="$SWAMPCRAWL_DB or data/swamp.db",
               help="The SQLite database to fill (created if missing).")
-@click.option("--base-url", help="Only take pages of this site (e.g. https://vocal.media); default: every site the archive holds.")
+@click.option("--base-url", help="Only take pages of this site (e.g. https://vocal.media); default: the platform's "
+                                 "pages, wherever the archive holds them.")
+@click.option("--max-page-size", metavar="BYTES", help=MAX_PAGE_SIZE_HELP)
 @click.option("--progress/--no-progress", default=None, help=PROGRESS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def reparse(paths: tuple[str, ...], db_path: str, base_url: str | None, progress: bool | None, as_json: bool) -> None:
-    """Rebuild database rows from WARC, WARC.gz, WACZ files or folders of them, without network.
+@one_line_errors
+def reparse(paths: tuple[str, ...], db_path: str, base_url: str | None, max_page_size: str | None,
+            progress: bool | None, as_json: bool) -> None:
+    """Rebuild database rows from WARC, WARC.gz, ARC, WACZ files or folders of them, without network.
 
     Story, creator and community pages are extracted as a crawl extracts them; every
     response becomes a captures row; each row names the WARC record it came from, and
     relative dates resolve against that record's WARC-Date. Captures are applied in
-    WARC-Date order, so the newest wins. A damaged record is reported and skipped.
+    WARC-Date order, so the newest wins. A damaged record is reported (file and offset) and
+    skipped, a record cut short is an errors row, never a story; exit status 4 then. Running
+    it again on the same files changes nothing.
 
     Example:
 
@@ -172,15 +257,11 @@ def reparse(paths: tuple[str, ...], db_path: str, base_url: str | None, progress
     """
     import json
 
-    from archive.reparse import ReparseError, reparse as run_reparse
-    from swampcrawl.lock import LockedError
-    from swampcrawl.store import StoreError
+    from archive.reparse import reparse as run_reparse
 
-    bar = _progress("reparse", progress)
-    try:
-        summary = run_reparse(paths, db_path, base_url=base_url, progress=bar)
-    except (ReparseError, StoreError, LockedError, OSError, ValueError) as error:
-        raise click.ClickException(_one_line(error)) from error
+    cap, bar = _max_page_size(max_page_size), _progress("reparse", progress)
+    summary = run_reparse(paths, db_path, base_url=base_url, progress=bar, max_body=cap)
     for message in summary.errors:
-        click.echo(f"warning: {message}", err=True)
+        _warn(message)
     click.echo(json.dumps(summary.as_dict(), indent=2) if as_json else summary.line(db_path))
+    _finish(len(summary.errors))

@@ -1,15 +1,20 @@
 """``swampcrawl reparse``: the database rebuilt from WARC files, without network.
 
-Every response and revisit of the inputs (WARC, WARC.gz, folders, WACZ; ours or other
+Every response and revisit of the inputs (WARC, WARC.gz, ARC, folders, WACZ; ours or other
 tools') becomes a ``captures`` row; the 200 HTML pages of stories, creators and
 communities go through the page objects a crawl uses and become the rows a crawl builds
 (``swampcrawl.store.ingest``, shared with the crawl's store pipeline); a 404 of a stored
-story marks it removed. Each row's provenance is
-the record it came from, its ``captured_at`` that record's WARC-Date.
+story marks it removed. Each row's provenance is the record it came from, its
+``captured_at`` that record's WARC-Date. Which sites' records are taken: ``archive.sites``.
 
 Pages are extracted as the files are read (extraction does not depend on order) and their
 rows spooled to a temporary SQLite file; the rows are then written in WARC-Date order, so
 a newer capture wins whatever the order of the inputs, one transaction per ~500 rows.
+
+Hostile or damaged input never stops a run: a file or record that cannot be read is
+reported (file and offset) and skipped; a record cut short, whose digests do not match,
+truncated when archived or whose page is over the size cap gives its captures row and an
+``errors`` row, never a story. Running it twice over the same files changes nothing.
 """
 
 from __future__ import annotations
@@ -18,26 +23,26 @@ import contextlib
 import pickle
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-
-from warcio.archiveiterator import ArchiveIterator
 
 from swampcrawl.lock import CrawlLock
 from swampcrawl.records.provenance import WarcRef
 from swampcrawl.store import Store
-from swampcrawl.store.ingest import Exchange, RowBuffer, Rows, exchange_rows
-from swampcrawl.urls import UrlRules
+from swampcrawl.store.ingest import HTML_TYPES, PAGE_KINDS, Exchange, RowBuffer, Rows, exchange_rows, page_kind, response_rows
+from swampcrawl.store.values import to_iso
 
 from archive.bars import ProgressBar, no_progress
-from archive.reader import Capture, WarcSource, iter_source_captures, list_sources
+from archive.reader import Capture, ReadOptions, UnreadableSource, WarcSource, iter_source_captures, list_sources
+from archive.records import DEFAULT_MAX_PAGE_SIZE, first_line, unreadable_reason
+from archive.sites import ALL, CAPTURES, SiteChoice, site_of
 
 BATCH_ROWS = 500
-
+PAGE_TABLES = ("stories", "creators", "communities")
 
 
 class ReparseError(Exception):
@@ -48,73 +53,68 @@ class ReparseError(Exception):
 class ReparseSummary:
     files: int = 0
     records: int = 0  # response and revisit records read
-    pages: int = 0  # story, creator and community pages extracted
+    pages: int = 0  # story, creator and community pages stored
+    stored: int = 0  # records whose rows were written
+    skipped: int = 0  # records of other sites: not the platform's (or --base-url's), not http(s)
     duplicates: int = 0  # records met twice (a folder and a WACZ of it): read once
-    skipped: int = 0  # records on other sites than --base-url's
     unresolved: int = 0  # revisits whose original is not among the inputs
     rows: dict[str, int] = field(default_factory=dict)  # rows per table, afterwards
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # files and records not read, or not whole
     seconds: float = 0.0
 
     def line(self, db: str) -> str:
         tables = ", ".join(f"{name} {count}" for name, count in self.rows.items() if name != "crawl_runs")
-        return (f"reparse: {self.files} files, {self.records} records, {self.pages} pages, "
+        return (f"reparse: {self.files} files, {self.records} records, {self.pages} pages, {self.stored} stored, "
+                f"{self.skipped} skipped, {self.duplicates} duplicate, {self.unresolved} unresolved, "
                 f"{len(self.errors)} errors -> {tables} in {self.seconds:.1f} s; database {db}")
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-class SiteRules:
-    """The URL rules of a capture's site: ``--base-url``'s only, or each site its own."""
-
-    def __init__(self, base_url: str | None) -> None:
-        self.only = UrlRules(base_url) if base_url else None
-        self.sites: dict[str, UrlRules] = {}
-
-    def for_url(self, url: str) -> UrlRules | None:
-        parts = urlsplit(url)
-        if self.only is not None:
-            return self.only if self.only.is_own_host(parts.scheme, parts.netloc) else None
-        site = f"{parts.scheme}://{parts.netloc}"
-        if site not in self.sites:
-            try:
-                self.sites[site] = UrlRules(site)
-            except ValueError:  # not http(s): dns:, ftp:, a broken URI
-                return None
-        return self.sites[site]
+# -- inputs -------------------------------------------------------------------------------------
 
 
-# -- reading ------------------------------------------------------------------------------
-
-
-def check_inputs(paths: Iterable[str | Path]) -> list[WarcSource]:
-    """The WARC files of the inputs, each checked to start with a WARC record."""
+def check_inputs(paths: Iterable[str | Path], report: Callable[[str], None]) -> list[WarcSource]:
+    """The readable WARC files of the inputs. A named path missing or no archive raises
+    ReparseError; a file in a folder (or a WACZ member) that reads as nothing is reported."""
+    paths = [Path(p) for p in paths]
+    reported: list[str] = []
+    tell = _both(report, reported.append)
     try:
-        sources = list_sources(paths)
-    except FileNotFoundError as error:
+        sources = list_sources(paths, tell)
+    except (FileNotFoundError, UnreadableSource) as error:
         raise ReparseError(str(error)) from error
-    except Exception as error:  # zipfile.BadZipFile and kin: a .wacz that is no zip
-        raise ReparseError(f"not a WACZ file: {error}") from error
-    for path in map(Path, paths):
-        if path.is_dir() and not any(source.path.is_relative_to(path) for source in sources):
+    for path in paths:
+        if path.is_dir() and not reported and not any(source.path.is_relative_to(path) for source in sources):
             raise ReparseError(f"no WARC or WACZ files in {path}")
-    sources = list({(source.path.resolve(), source.member): source for source in sources}.values())
-    for source in sources:
-        if not _starts_with_record(source):
-            raise ReparseError(f"not a WARC file: {source.member or source.path}")
-    return sources
+    named = {path.resolve() for path in paths if not path.is_dir()}
+    readable = []
+    for source in {(source.path.resolve(), source.member): source for source in sources}.values():
+        reason = _unreadable(source)
+        if reason is None:
+            readable.append(source)
+        elif source.member is None and source.path.resolve() in named:
+            raise ReparseError(f"not a WARC file: {source.path}")
+        else:
+            tell(f"{source.label}: {reason}; skipped")
+    return readable
 
 
-def _starts_with_record(source: WarcSource) -> bool:
+def _both(*callbacks: Callable[[str], None]) -> Callable[[str], None]:
+    def call(message: str) -> None:
+        for callback in callbacks:
+            callback(message)
+    return call
+
+
+def _unreadable(source: WarcSource) -> str | None:
+    """Why not one record can be read from the file (None: some can)."""
     try:
         with source.open() as stream:
-            record = next(iter(ArchiveIterator(stream)))
-    except Exception:  # warcio's ArchiveLoadFailed, StopIteration on an empty file, ...
-        return False
-    if record.format.startswith("arc"):  # warcio reads any text line as an ARC header
-        return (record.rec_headers.get_header("uri") or "").startswith("filedesc:")
-    return record.format.startswith("warc")
+            return unreadable_reason(stream)
+    except (OSError, UnreadableSource, zipfile.BadZipFile) as error:
+        return first_line(error)
 
 
 def capture_exchange(capture: Capture) -> Exchange:
@@ -124,90 +124,125 @@ def capture_exchange(capture: Capture) -> Exchange:
     return Exchange(capture.url, capture.status, capture.headers, capture.body, ref)
 
 
+def wants_body(capture: Capture) -> bool:
+    """Only what extraction reads: 200 HTML pages (other bodies are never decoded)."""
+    return capture.status == 200 and capture.content_type in HTML_TYPES
+
+
+# -- reading into the spool ----------------------------------------------------------------------
+
+
 class Spool:
     """Rows waiting to be written in WARC-Date order, in a temporary SQLite file."""
 
     def __init__(self) -> None:
         self.db = sqlite3.connect("")  # "": a private temporary file, deleted on close
-        self.db.execute("CREATE TABLE spool (at TEXT, seq INTEGER, rows BLOB)")
+        self.db.execute("CREATE TABLE spool (at TEXT, seq INTEGER, site TEXT, rows BLOB)")
         self.count = 0
 
-    def add(self, at: datetime, rows: Rows) -> None:
+    def add(self, at: datetime, site: str, rows: Rows) -> None:
         self.count += 1
         moment = at.strftime("%Y-%m-%dT%H:%M:%S.%f")
-        self.db.execute("INSERT INTO spool VALUES (?, ?, ?)", (moment, self.count, pickle.dumps(rows)))
+        self.db.execute("INSERT INTO spool VALUES (?, ?, ?, ?)", (moment, self.count, site, pickle.dumps(rows)))
 
-    def in_date_order(self) -> Iterator[Rows]:
-        for (blob,) in self.db.execute("SELECT rows FROM spool ORDER BY at, seq"):
-            yield pickle.loads(blob)  # noqa: S301 (our own rows, written just above)
+    def in_date_order(self) -> Iterator[tuple[str, Rows]]:
+        for site, blob in self.db.execute("SELECT site, rows FROM spool ORDER BY at, seq"):
+            yield site, pickle.loads(blob)  # noqa: S301 (our own rows, written just above)
 
     def close(self) -> None:
         self.db.close()
 
 
-def read_into(spool: Spool, sources: list[WarcSource], sites: SiteRules, run_id: int,
-              summary: ReparseSummary, progress: Any) -> None:
+def read_into(spool: Spool, sources: list[WarcSource], sites: SiteChoice, run_id: int,
+              summary: ReparseSummary, progress: Any, max_body: int = DEFAULT_MAX_PAGE_SIZE) -> None:
     """Read every capture of the sources, extract its page and spool its rows."""
     starts, done = _progress_starts(sources), 0
-    seen: set[str] = set()
-    for capture in iter_source_captures(sources, on_error=summary.errors.append):
+    seen: set[tuple[str, ...]] = set()
+    options = ReadOptions(summary.errors.append, max_body, wants_body)
+    for capture in iter_source_captures(sources, options):
         position = starts.get((capture.source, capture.filename), 0) + capture.offset
         progress.update(max(0, position - done))
         done = max(done, position)
         summary.records += 1
-        if capture.record_id in seen:
+        # A record id names one record wherever it is; ARC records have none: their place does.
+        key = (capture.record_id,) if capture.record_id else (capture.filename, str(capture.offset))
+        if key in seen:
             summary.duplicates += 1
             continue
-        seen.add(capture.record_id)
+        seen.add(key)
         spool_capture(spool, capture, sites, run_id, summary)
 
 
-def spool_capture(spool: Spool, capture: Capture, sites: SiteRules, run_id: int, summary: ReparseSummary) -> None:
-    rules = sites.for_url(capture.url)
-    if rules is None:
+def spool_capture(spool: Spool, capture: Capture, sites: SiteChoice, run_id: int, summary: ReparseSummary) -> None:
+    site = site_of(capture.url)
+    rules = sites.rules_for(site) if site else None
+    if site is None or rules is None:
         summary.skipped += 1
         return
+    sites.saw(site)
     summary.unresolved += int(capture.revisit and not capture.resolved)
-    try:
-        rows = exchange_rows(capture_exchange(capture), rules, run_id)
-    except Exception as error:  # a page the extractors choke on must not stop the rest
-        summary.errors.append(f"{capture.filename}: offset {capture.offset}: {capture.url}: {error}")
-        return
-    summary.pages += sum(1 for table, _ in rows if table in ("stories", "creators", "communities"))
-    spool.add(capture.captured_at, rows)
+    exchange = capture_exchange(capture)
+    where = f"{capture.filename}: offset {capture.offset}: {capture.url}"
+    if capture.problem:
+        summary.errors.append(f"{where}: {capture.problem}: not extracted")
+        rows = response_rows(exchange, rules, run_id) + [("errors", _error_row(capture, exchange, rules, run_id))]
+    else:
+        try:
+            rows = exchange_rows(exchange, rules, run_id)
+        except Exception as error:  # a page the extractors choke on must not stop the rest
+            summary.errors.append(f"{where}: {first_line(error)}")
+            rows = response_rows(exchange, rules, run_id)
+        kind = rules.classify(capture.url)
+        if kind in PAGE_KINDS and wants_body(capture):
+            sites.notice(site, capture.body, capture.header("content-type"), kind)
+    spool.add(capture.captured_at, site, rows)
+
+
+def _error_row(capture: Capture, exchange: Exchange, rules: Any, run_id: int) -> dict[str, Any]:
+    return {"url": capture.url, "kind": page_kind(exchange, rules), "last_status": capture.status,
+            "reason": f"archived record {capture.problem} ({capture.filename} at offset {capture.offset})",
+            "at": capture.captured_at, "run_id": run_id}
 
 
 def _progress_starts(sources: list[WarcSource]) -> dict[tuple[str, str], int]:
     starts, total = {}, 0
     for source in sources:
         starts[(str(source.path), source.filename)] = total
-        total += source.size
+        total += _size(source)
     return starts
+
+
+def _size(source: WarcSource) -> int:
+    try:
+        return source.size
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return 0
 
 
 # -- the whole run ------------------------------------------------------------------------
 
 
 def reparse(paths: Iterable[str | Path], db: str | Path, base_url: str | None = None,
-            progress: ProgressBar | None = None) -> ReparseSummary:
+            progress: ProgressBar | None = None, max_body: int = DEFAULT_MAX_PAGE_SIZE) -> ReparseSummary:
     """Rebuild DB's rows from the captures of ``paths``.
 
     Raises ReparseError (inputs), StoreError (database) or LockedError (a crawl holds it).
     """
     started = time.perf_counter()
     paths = list(paths)
-    sources = check_inputs(paths)
+    summary = ReparseSummary()
+    sources = check_inputs(paths, summary.errors.append)
     bar = progress or no_progress
-    summary = ReparseSummary(files=len(sources))
-    sites = SiteRules(base_url)
+    summary.files = len(sources)
+    sites = SiteChoice(base_url)
     # The crawl's lock: a reparse and a crawl never write one database at once.
     with Store(db) as store, CrawlLock(db), contextlib.closing(Spool()) as spool:
         store.mark_dead_runs()
         run_id = store.start_run("reparse", {"paths": [str(p) for p in paths], "base_url": base_url})
         try:
-            with bar("reading", sum(source.size for source in sources)) as reading:
-                read_into(spool, sources, sites, run_id, summary, reading)
-            write_spool(spool, store, bar)
+            with bar("reading", sum(_size(source) for source in sources)) as reading:
+                read_into(spool, sources, sites, run_id, summary, reading, max_body)
+            write_spool(spool, store, sites, summary, bar)
         except BaseException:
             store.finish_run(run_id, "failed", summary.as_dict())
             raise
@@ -217,13 +252,31 @@ def reparse(paths: Iterable[str | Path], db: str | Path, base_url: str | None = 
     return summary
 
 
-def write_spool(spool: Spool, store: Store, bar: ProgressBar) -> None:
+def write_spool(spool: Spool, store: Store, sites: SiteChoice, summary: ReparseSummary, bar: ProgressBar) -> None:
     writer = RowBuffer(store, BATCH_ROWS)
     with bar("writing", spool.count) as writing:
-        for rows in spool.in_date_order():
-            writer.add(rows)
+        for site, rows in spool.in_date_order():
+            taken = _taken(rows, sites.take(site))
+            if taken is None:
+                summary.skipped += 1
+            else:
+                summary.stored += 1
+                summary.pages += sum(1 for table, _ in taken if table in PAGE_TABLES)
+                writer.add([(table, row) for table, row in taken if table != "errors" or not _known(store, row)])
             writing.update(1)
         writer.flush()
 
 
+def _taken(rows: Rows, how: str | None) -> Rows | None:
+    if how == ALL:
+        return rows
+    if how == CAPTURES:  # a requisite of the platform on an image host: no page of it is one
+        return [(table, row) for table, row in rows if table in ("captures", "errors")]
+    return None
 
+
+def _known(store: Store, row: dict[str, Any]) -> bool:
+    """An errors row already there (this record, reparsed before): not added twice."""
+    found = store.db.execute("SELECT 1 FROM errors WHERE url = ? AND reason = ? AND at = ? LIMIT 1",
+                             [row["url"], row["reason"], to_iso(row["at"])]).fetchone()
+    return found is not None

@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 import uuid
 import zipfile
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from archive import cdxj
 from archive.bars import ProgressBar, no_progress
 from archive.reader import Capture, iter_captures
+from archive.records import DEFAULT_MAX_PAGE_SIZE, ErrorCallback
 from archive.warcrecord import utc_now
 from archive.writer import _software_version
 
@@ -59,16 +62,23 @@ def html_title(body: bytes) -> str:
     return " ".join(html.unescape(match.group(1).decode("utf-8", "replace")).split())
 
 
-def page_entries(directory: Path, title_for: TitleCallback | None = None,
-                 page_filter: PageFilter = is_page, progress: Any = None) -> list[dict]:
+class OutputError(ValueError):
+    """The WACZ cannot be written where asked (a device, a folder, a link is there)."""
+
+
+def page_entries(warcs: list[Path], title_for: TitleCallback | None = None, page_filter: PageFilter = is_page,
+                 progress: Any = None, on_error: ErrorCallback | None = None,
+                 max_body: int = DEFAULT_MAX_PAGE_SIZE) -> list[dict]:
     """One entry per page URL (its first capture), in capture order: ``id``, ``url``, ``ts``, ``title``.
 
     Only responses and revisits are captures: metadata records (``urn:pageinfo:<url>``) never
-    become pages. ``progress.update(n)`` is told the bytes of WARC read.
+    become pages. ``page_filter`` sees a capture before its body is read; bodies over
+    ``max_body`` bytes are not read (no title). ``progress.update(n)`` is told the bytes of
+    WARC read; damage is told to ``on_error`` (else it raises).
     """
     entries: dict[str, dict] = {}
-    position = _Position(directory, progress)
-    for capture in iter_captures([directory]):
+    position = _Position(warcs, progress)
+    for capture in iter_captures(warcs, on_error, max_body, wants_body=page_filter):
         position.reached(capture.filename, capture.offset)
         if capture.url in entries or not page_filter(capture):
             continue
@@ -81,51 +91,91 @@ def page_entries(directory: Path, title_for: TitleCallback | None = None,
 
 def write_wacz(directory: Path | str, output: Path | str, title_for: TitleCallback | None = None,
                clock: Callable[[], datetime] | None = None, page_filter: PageFilter = is_page,
-               progress: ProgressBar | None = None) -> Path:
+               progress: ProgressBar | None = None, on_error: ErrorCallback | None = None,
+               max_body: int = DEFAULT_MAX_PAGE_SIZE) -> Path:
     """Write the WACZ of a WARC folder; returns its path.
 
     ``title_for(capture)`` may name a page (else its HTML <title>); ``page_filter(capture)``
     decides which captures are listed in pages.jsonl (default: ``is_page``). ``progress``
     makes a bar for each pass over the WARCs (``indexing``, ``pages``, ``writing``), told the
-    bytes done.
+    bytes done. A damaged record raises, unless ``on_error`` is given: it is then told and
+    left out of the index (a file with nothing readable is left out of the WACZ). The WACZ is
+    written to a temporary file beside ``output``, renamed over it when complete; ``output``
+    must not be anything but a regular file (OutputError).
     """
     directory, output = Path(directory), Path(output)
+    check_output(output)
     warcs = [p for p in cdxj.warc_files(directory) if p.name.endswith(".warc.gz")]
     if not warcs:
         raise FileNotFoundError(f"no .warc.gz files in {directory}")
-    bar, total = progress or no_progress, sum(path.stat().st_size for path in warcs)
-    with bar("indexing", total) as indexing:
-        index = cdxj.sorted_lines(_index_lines(warcs, indexing))
-    with bar("pages", sum(path.stat().st_size for path in cdxj.warc_files(directory))) as reading:
-        pages = _pages_jsonl(page_entries(directory, title_for, page_filter, reading))
+    bar = progress or no_progress
+    with bar("indexing", sum(path.stat().st_size for path in warcs)) as indexing:
+        warcs, lines = _readable(warcs, indexing, on_error)
+    index = cdxj.sorted_lines(lines)
+    total = sum(path.stat().st_size for path in warcs)
+    with bar("pages", total) as reading:
+        pages = _pages_jsonl(page_entries(warcs, title_for, page_filter, reading, on_error, max_body))
     output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".partial")
-    with zipfile.ZipFile(partial, "w", allowZip64=True) as archive, bar("writing", total) as writing:
-        resources = [_store_file(archive, path, "archive/" + path.name, writing) for path in warcs]
+    with _replacing(output) as stream, zipfile.ZipFile(stream, "w", allowZip64=True) as archive:
+        with bar("writing", total) as writing:
+            resources = [_store_file(archive, path, "archive/" + path.name, writing) for path in warcs]
         resources.append(_store_bytes(archive, "indexes/index.cdx", index))
         resources.append(_store_bytes(archive, "pages/pages.jsonl", pages))
         package = _datapackage(resources, (clock or utc_now)())
         _store_bytes(archive, "datapackage.json", package)
         digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package).hexdigest()}
         _store_bytes(archive, "datapackage-digest.json", json.dumps(digest, indent=2).encode("utf-8"))
-    partial.replace(output)
     return output
 
 
-def _index_lines(warcs: list[Path], progress: Any) -> Iterator[str]:
+def check_output(output: Path) -> None:
+    """Refuse to write over anything but a regular file (``-o /dev/full`` must stay a device)."""
+    if output.is_symlink() or (output.exists() and not output.is_file()):
+        raise OutputError(f"{output} exists and is not a regular file: not writing over it")
+
+
+@contextmanager
+def _replacing(output: Path) -> Iterator[BinaryIO]:
+    """A new file beside ``output``, renamed over it when the block ends well, else removed."""
+    temporary = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}.partial")
+    try:
+        with open(temporary, "xb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        check_output(output)  # nothing else may have taken the name meanwhile
+        os.replace(temporary, output)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _readable(warcs: list[Path], progress: Any, on_error: ErrorCallback | None) -> tuple[list[Path], list[str]]:
+    """The WARCs worth packaging and their index lines; a file in which nothing reads is left out."""
+    kept, lines = [], []
     for path in warcs:
-        yield from cdxj.index_warc(path)
+        problems: list[str] = []
+        found = list(cdxj.index_warc(path, problems.append if on_error else None))
         progress.update(path.stat().st_size)
+        if problems and not found:
+            on_error(f"{path.name}: nothing in it reads as a record ({problems[0].split(': ', 1)[-1]}); "
+                     "left out of the WACZ")
+            continue
+        for problem in problems:
+            on_error(problem)
+        kept.append(path)
+        lines += found
+    return kept, lines
 
 
 class _Position:
-    """Tells a progress bar how far into the folder's WARCs (all bytes, in name order) reading is."""
+    """Tells a progress bar how far into the WARCs (all bytes, in the order given) reading is."""
 
-    def __init__(self, directory: Path, progress: Any) -> None:
+    def __init__(self, warcs: list[Path], progress: Any) -> None:
         self.progress = progress
         self.starts: dict[str, int] = {}
         total = 0
-        for path in cdxj.warc_files(directory):
+        for path in warcs:
             self.starts[path.name] = total
             total += path.stat().st_size
         self.done = 0

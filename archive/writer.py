@@ -88,7 +88,8 @@ class WarcWriter:
         self.gzip_level = gzip_level
         self.clock = clock or utc_now
         self.new_id = record_id_factory or new_record_id
-        self.repaired = repair_directory(self.directory)
+        # Our own leftovers only: an .open file of another tool (or prefix) is left alone, named in a warning.
+        self.repaired = repair_directory(self.directory, prefix)
         self.digests = DigestIndex(self.directory) if dedupe else None
         self._forget_missing_files()
         self.index = index

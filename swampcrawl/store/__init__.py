@@ -90,7 +90,16 @@ class Store:
         return creators.ensure_profiles(self.db, "communities", rows)
 
     def add_captures(self, rows: list[Any]) -> int:
-        return runs.add_captures(self.db, rows)
+        """Record archived responses in one transaction; returns how many were added. A record
+        already recorded (same WARC file, offset and record id: the same files reparsed again)
+        keeps its row (migration 6's unique index)."""
+        prepared = [runs.prepare_capture(row) for row in rows]
+        if not prepared:
+            return 0
+        before = self.db.conn.total_changes
+        with self.db.atomic():
+            self.db["captures"].insert_all(prepared, ignore=True)
+        return self.db.conn.total_changes - before
 
     def add_errors(self, rows: list[Any]) -> int:
         """URLs that could not be fetched (url, kind, reason, attempts, last_status, at, run_id)."""

@@ -202,12 +202,28 @@ def _add_run_figures(db: Database) -> None:
     backfill_figures(db)
 
 
+def _unique_captures(db: Database) -> None:
+    # One captures row per archived record, so that reparsing the same files again adds
+    # nothing (Store.add_captures ignores a row already there). Rows doubled by reparses run
+    # before this migration are removed, the first of each kept.
+    recorded = "warc_filename IS NOT NULL AND warc_offset IS NOT NULL AND warc_record_id IS NOT NULL"
+    db.execute(
+        f"DELETE FROM captures WHERE {recorded} AND id NOT IN (SELECT min(id) FROM captures "
+        f"WHERE {recorded} GROUP BY warc_filename, warc_offset, warc_record_id)"
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS idx_captures_record "
+        "ON captures(warc_filename, warc_offset, warc_record_id)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "stories.derived", _add_derived),
     Migration(3, "errors", _add_errors),
     Migration(4, "captures.etag, captures.last_modified", _add_validators),
     Migration(5, "crawl_runs figures", _add_run_figures),
+    Migration(6, "captures unique per WARC record", _unique_captures),
 ]
 
 

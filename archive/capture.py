@@ -59,6 +59,15 @@ def _warcinfo(crawler: Crawler) -> dict[str, str]:
     }
 
 
+def truncation(flags: list[str]) -> str | None:
+    """``WARC-Truncated`` of a response: ``length`` when its download was stopped at its size
+    cap (swampcrawl.downloadermiddlewares.sizecap), ``disconnect`` when the connection ended
+    before the body did."""
+    if "download_stopped" in flags:
+        return "length"
+    return "disconnect" if "dataloss" in flags else None
+
+
 class WarcCapture:
     """Writes a request and a response (or revisit) record for each downloaded response."""
 
@@ -131,7 +140,7 @@ class WarcCapture:
             response_headers=header_pairs(response.headers),
             body=response.body,
             date=self.clock(),
-            truncated="disconnect" if "dataloss" in response.flags else None,
+            truncated=truncation(response.flags),
             ip_address=str(response.ip_address) if response.ip_address else None,
         )
         self.stats.inc_value(STATS + "records_written", 2)

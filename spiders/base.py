@@ -7,6 +7,7 @@ and which records it hands to the pipelines.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,13 +21,14 @@ from w3lib.url import url_query_parameter
 
 from swampcrawl.diskset import DiskSet
 from swampcrawl.config import is_loopback, parse_base_url, parse_communities
+from swampcrawl.downloadermiddlewares import traps
 from swampcrawl.pages import read_page
 from swampcrawl.records import Listing
 from swampcrawl.recheck import RecheckPolicy, parse_recheck
 from swampcrawl.records.provenance import capture_time, with_provenance
 from swampcrawl.urls import STORY_KINDS, PageKind, UrlRules
 
-from spiders.failures import failure_reason, record_failure
+from spiders.failures import asked_url, attempts, failure_reason, record_failure
 from spiders.known import DueStories, KnownPages
 from spiders.requisites import RequisitesMixin
 
@@ -43,6 +45,40 @@ LOOPBACK_SETTINGS = {
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
 }
+
+
+# The deepest ?page=N of a listing whose story count nothing declares (when
+# SWAMPCRAWL_MAX_LISTING_PAGES is 0): a listing past it is a trap, or a site of 40,000 stories.
+UNKNOWN_LISTING_PAGES = 2000
+
+
+def listing_page_bound(declared: int | None, cards_per_page: int) -> int:
+    """The deepest ``?page=N`` worth following in a listing of ``declared`` stories shown
+    ``cards_per_page`` a page: its pages, half as many again (counts lag behind listings, which
+    also repeat cards), plus five; UNKNOWN_LISTING_PAGES when no count is declared."""
+    if not declared or cards_per_page < 1:
+        return UNKNOWN_LISTING_PAGES
+    return math.ceil(math.ceil(declared / cards_per_page) * 1.5) + 5
+
+
+class TrapGuard:
+    """Links never asked for (``swampcrawl.downloadermiddlewares.traps``): each is counted in
+    ``swampcrawl/requests/trap``; each kind is logged once."""
+
+    def __init__(self, max_length: int, crawler: Any, logger: Any) -> None:
+        self.max_length, self.crawler, self.logger = max_length, crawler, logger
+        self.logged: set[str] = set()
+
+    def refuses(self, url: str) -> bool:
+        kind = traps.trap_kind(url, self.max_length)
+        if kind is None:
+            return False
+        self.crawler.stats.inc_value(traps.STATS)
+        if kind not in self.logged:
+            self.logged.add(kind)
+            self.logger.warning("not requesting URLs %s (crawler traps; counted in swampcrawl/requests/trap), "
+                                "such as %s", kind, url[:200])
+        return True
 
 
 def is_later_page(url: str) -> bool:
@@ -73,6 +109,8 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         self.rules: UrlRules | None = None
         # The URLs this crawl asked for, on disk: memory stays flat however large the site.
         self.scheduled = DiskSet()
+        # Story counts the community pages of this crawl declare, by slug (listing bounds).
+        self.community_counts: dict[str, int] = {}
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -89,7 +127,9 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         spider.rules = UrlRules(spider.base_url)
         spider.allowed_domains = [urlsplit(spider.base_url).hostname]
         spider.max_listing_pages = crawler.settings.getint("SWAMPCRAWL_MAX_LISTING_PAGES")
+        spider.traps = TrapGuard(traps.max_url_length(crawler.settings), crawler, spider.logger)
         spider.known_pages = KnownPages(crawler.settings.get("SWAMPCRAWL_DB"))
+        spider.stored_site_count = spider.known_pages.declared_story_count()
         spider.setup_requisites(crawler.settings)
         spider.conditional_requests = crawler.settings.getbool("SWAMPCRAWL_CONDITIONAL_REQUESTS", True)
         spider.policy = RecheckPolicy.from_settings(crawler.settings, spider.recheck_mode)
@@ -162,7 +202,7 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         dupefilter). Start requests go through here too, so the
         dupefilter records them (Scrapy's default start requests skip it).
         """
-        if not self.scheduled.add(url):
+        if not self.scheduled.add(url) or self.traps.refuses(url):
             return None
         # A page whose record this spider makes, stored before, is asked for conditionally:
         # unchanged, it costs a 304. Pages it reads for their links (community pages for the
@@ -181,26 +221,35 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
             # Not modified since the last capture, a removed story (the store pipeline
             # records both from the capture) or a listing past its end: nothing to read.
             return
+        if "download_stopped" in response.flags:
+            # Cut at its size cap (swampcrawl.downloadermiddlewares.sizecap refuses it before it
+            # gets here): half a page must never pass for a whole one.
+            self.failed_response(response, "download stopped before the end of the body")
+            return
         if not isinstance(response, scrapy.http.TextResponse):
             return
         # Where the capture extension archived the response (absent when archiving is off).
         ref = response.meta.get("warc")
+        # Community pages are read for their declared story count too (listing bounds).
         record, links = read_page(
-            response.body, response.url, capture_time(ref), self.base_url, want_record=kind in self.item_kinds,
+            response.body, response.url, capture_time(ref), self.base_url,
+            want_record=kind in self.item_kinds or kind == PageKind.COMMUNITY,
             content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
         )
-        if record is not None:
+        if kind == PageKind.COMMUNITY and getattr(record, "story_count", None):
+            self.community_counts[community_of(response.url)] = record.story_count
+        if record is not None and kind in self.item_kinds:
             yield with_provenance(record, ref)
         yield from self.requisite_requests([*links.requisite_urls, getattr(record, "hero_image_url", None)])
-        yield from self.follow(response, links)
+        yield from self.follow(response, links, record)
 
-    def follow(self, response: Response, links: Listing) -> Iterator[scrapy.Request]:
+    def follow(self, response: Response, links: Listing, record: Any = None) -> Iterator[scrapy.Request]:
         for url in self.candidate_links(links):
             if self.in_scope(url) and self.wants(url):
                 request = self.request_for(url)
                 if request is not None:
                     yield request
-        next_request = self.next_page(response, links)
+        next_request = self.next_page(response, links, record)
         if next_request is not None:
             yield next_request
 
@@ -214,12 +263,14 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
                 if self.rules.classify(url) in self.follow_kinds and not is_later_page(url):
                     yield url
 
-    def next_page(self, response: Response, links: Listing) -> scrapy.Request | None:
-        """Follow ``?page=N`` while the page brought stories the previous page did not.
+    def next_page(self, response: Response, links: Listing, record: Any = None) -> scrapy.Request | None:
+        """Follow ``?page=N`` while the page brought stories the previous page did not, up to
+        the listing's bound.
 
         A site that ignores ``page`` and serves the same cards forever is a
-        trap; comparing with the previous page catches it. A 404 past the end
-        stops the chain too (route follows nothing from a 404).
+        trap; comparing with the previous page catches it. One whose every page
+        brings new cards is stopped by its bound (``listing_page_bound``). A 404 past
+        the end stops the chain too (route follows nothing from a 404).
         """
         if not links.next_page_url or self.rules.classify(links.next_page_url) not in self.follow_kinds:
             return None
@@ -232,11 +283,34 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
             self.crawler.stats.inc_value("swampcrawl/listings/stopped_at_known")
             return None
         depth = response.meta.get("listing_page", 1) + 1
-        if self.max_listing_pages and depth > self.max_listing_pages:
+        declared = self.declared_story_count(response, record)
+        cards_per_page = response.meta.get("cards_per_page") or len(cards)
+        bound = self.max_listing_pages or listing_page_bound(declared, cards_per_page)
+        if depth > bound:
+            self.stopped_at_bound(response.url, bound, declared)
             return None
         if not self.in_scope(links.next_page_url):
             return None
-        return self.request_for(links.next_page_url, previous_cards=cards, listing_page=depth)
+        return self.request_for(links.next_page_url, previous_cards=cards, listing_page=depth,
+                                cards_per_page=cards_per_page, declared_count=declared)
+
+    def stopped_at_bound(self, url: str, bound: int, declared: int | None) -> None:
+        self.crawler.stats.inc_value("swampcrawl/listings/stopped_at_bound")
+        self.logger.info("listing %s stopped after page %d, its bound (%s)", url.split("?")[0], bound,
+                         f"{declared:,} stories declared" if declared else "no story count declared")
+
+    def declared_story_count(self, response: Response, record: Any) -> int | None:
+        """How many stories the site says a listing holds: a community's listings (tag listings
+        among them) as its community page says, a creator's pages as its profile says (carried
+        from page to page), the global listings as the communities stored say in all."""
+        kind = self.rules.classify(response.url)
+        if kind == PageKind.CREATOR:
+            return getattr(record, "story_count", None) or response.meta.get("declared_count")
+        if kind == PageKind.GLOBAL_LISTING:
+            if not self.stored_site_count:  # this run's communities alone may not be all of them
+                return None
+            return max(self.stored_site_count, sum(self.community_counts.values()))
+        return self.community_counts.get(community_of(response.url))
 
     def all_known(self, story_urls: frozenset[str]) -> bool:
         """Whether every story of a listing page was stored before, which ends the listing."""
@@ -262,7 +336,12 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
 
     def failed(self, failure: Any) -> None:
         """A request that failed after retries: recorded (an ``errors`` row); the crawl goes on."""
-        request = failure.request
         reason, status = failure_reason(failure)
-        record_failure(self.crawler, self, request.url, str(self.rules.classify(request.url)), reason,
-                       request.meta.get("retry_times", 0) + 1, status)
+        self.record_failed(failure.request, reason, status)
+
+    def failed_response(self, response: Response, reason: str) -> None:
+        self.record_failed(response.request, reason, response.status)
+
+    def record_failed(self, request: scrapy.Request, reason: str, status: int | None) -> None:
+        url = asked_url(request)
+        record_failure(self.crawler, self, url, str(self.rules.classify(url)), reason, attempts(request), status)

@@ -19,7 +19,7 @@ from scrapy.http import Response
 from swampcrawl.pages.requisites import css_requisites
 from swampcrawl.requisites import REQUISITE_KINDS, RequisiteScope, requisite_kind
 
-from spiders.failures import failure_reason, record_failure
+from spiders.failures import asked_url, attempts, failure_reason, record_failure
 
 STATS = "swampcrawl/requisites/"
 
@@ -46,12 +46,15 @@ class RequisitesMixin:
             if not url or url in self.scheduled or not self.requisite_scope.allows(url):
                 continue
             self.scheduled.add(url)
+            if self.traps.refuses(url):
+                continue
             if self.known_pages.archived(url, REQUISITE_KINDS, self.warc_files):
                 stats.inc_value(STATS + "archived_before")
                 continue
             stats.inc_value(STATS + "requested")
+            # "requisite": capped at SWAMPCRAWL_REQUISITE_MAX_SIZE (swampcrawl.downloadermiddlewares.sizecap)
             yield scrapy.Request(url, callback=self.route_requisite, errback=self.requisite_failed,
-                                 meta={"download_maxsize": self.requisite_scope.max_size, "requisite": True})
+                                 meta={"requisite": True})
 
     def route_requisite(self, response: Response) -> Iterator[scrapy.Request]:
         kind = requisite_kind(response.url, response.headers.get("Content-Type", b"").decode("latin-1")) or "other"
@@ -65,8 +68,7 @@ class RequisitesMixin:
             yield from self.requisite_requests(css_requisites(response.text, response.url))
 
     def requisite_failed(self, failure: Any) -> None:
-        request = failure.request
-        reason, status = failure_reason(failure)
+        url, (reason, status) = asked_url(failure.request), failure_reason(failure)
         self.crawler.stats.inc_value(STATS + "failed")
-        record_failure(self.crawler, self, request.url, self.requisite_scope.kind_of(request.url), reason,
-                       request.meta.get("retry_times", 0) + 1, status)
+        record_failure(self.crawler, self, url, self.requisite_scope.kind_of(url), reason, attempts(failure.request),
+                       status)

@@ -23,11 +23,19 @@ SWAMPCRAWL_WARC_PREFIX = "swampcrawl"
 SWAMPCRAWL_WARC_MAX_SIZE = 1_000_000_000
 SWAMPCRAWL_WARC_GZIP_LEVEL = 3
 SWAMPCRAWL_STORE_BATCH = 200
-SWAMPCRAWL_MAX_LISTING_PAGES = 0  # 0: follow listings until a page brings nothing new
+# 0: as deep as the site's declared story count warrants (2000 pages when none is declared)
+SWAMPCRAWL_MAX_LISTING_PAGES = 0
+# --- limits (swampcrawl/downloadermiddlewares; docs/settings.md) ---
+SWAMPCRAWL_MAX_PAGE_SIZE = 5_000_000  # bytes of a page's body, as sent and once decompressed
+SWAMPCRAWL_MAX_URL_LENGTH = 2000  # characters; longer URLs (and repeating paths) are traps
+# 429 and 503: retried after Retry-After (else 1 s, doubling), at most this many seconds...
+SWAMPCRAWL_RETRY_AFTER_MAX = 120
+# ... this many times, on top of RETRY_TIMES
+SWAMPCRAWL_RETRY_AFTER_TIMES = 5
 # Page requisites (stylesheets, scripts, fonts, images): all | site | none (docs/settings.md)
 SWAMPCRAWL_REQUISITES = "all"
 SWAMPCRAWL_REQUISITE_HOSTS = "res.cloudinary.com,images.unsplash.com"
-SWAMPCRAWL_REQUISITE_MAX_SIZE = 20_000_000  # bytes, decompressed, per requisite
+SWAMPCRAWL_REQUISITE_MAX_SIZE = 20_000_000  # bytes, as sent and once decompressed, per requisite
 # Progress: a live line on a terminal, else a log line every this many seconds (0: none)
 SWAMPCRAWL_PROGRESS_INTERVAL = 60
 # Incremental crawls: when a stored story is asked for again (swampcrawl/recheck.py)
@@ -84,6 +92,19 @@ COOKIES_ENABLED = False
 # Request fingerprints on disk, not in a Python set (spiders/dupefilter.py).
 DUPEFILTER_CLASS = "spiders.dupefilter.DiskDupeFilter"
 RETRY_TIMES = 2
+# Scrapy's list without 429 and 503: RetryAfterMiddleware retries those, after a wait.
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
+DOWNLOADER_MIDDLEWARES = {
+    # Each sees responses before the Scrapy middleware it works with (process_response runs
+    # from high numbers to low): RedirectMiddleware 600, HttpCompressionMiddleware 590,
+    # RetryMiddleware 550.
+    "swampcrawl.downloadermiddlewares.redirectscope.RedirectScopeMiddleware": 610,
+    "swampcrawl.downloadermiddlewares.sizecap.SizeCapMiddleware": 595,
+    "swampcrawl.downloadermiddlewares.retryafter.RetryAfterMiddleware": 560,
+}
+# Backstops above the size caps (SizeCapMiddleware cuts bodies at their cap and keeps what came).
+DOWNLOAD_MAXSIZE = 64_000_000
+DOWNLOAD_WARNSIZE = 10_000_000
 DOWNLOAD_TIMEOUT = 60
 HTTPERROR_ALLOWED_CODES = [304, 404, 410]
 LOG_LEVEL = "INFO"

@@ -84,3 +84,16 @@ def test_fixture_keeps_the_content_type(tmp_path):
     folder = tmp_path / "story" / "case"
     assert json.loads((folder / "meta.json").read_text())["content_type"] == "text/html; charset=windows-1252"
     assert json.loads((folder / "output.json").read_text(encoding="utf-8")) == json.loads((case / "output.json").read_text(encoding="utf-8"))
+
+
+def test_extract_refuses_a_file_over_the_page_size_cap(tmp_path, monkeypatch):
+    page = tmp_path / "huge.html"
+    with page.open("wb") as handle:  # a sparse 6 MB file: over the 5 MB default
+        handle.truncate(6_000_000)
+    result = run("extract", str(page), "--url", "https://vocal.media/theSwamp/a-story")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: {page} is 6,000,000 bytes, over SWAMPCRAWL_MAX_PAGE_SIZE (5,000,000): not a page of this platform"]
+    monkeypatch.setenv("SWAMPCRAWL_MAX_PAGE_SIZE", "lots")
+    result = run("extract", str(page), "--url", "https://vocal.media/theSwamp/a-story")
+    assert result.exit_code == 1 and "SWAMPCRAWL_MAX_PAGE_SIZE must be a whole number" in result.output

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from swampcrawl.config import SettingsError, command_default, parse_size
 from swampcrawl.pages import extract as extract_page
 from swampcrawl.records import Source, format_utc
 from swampcrawl.urls import UrlRules
@@ -50,6 +51,13 @@ def extract(file: Path, url: str, captured_at: str | None, base_url: str | None,
         swampcrawl extract story.html --url https://vocal.media/theSwamp/a-story --captured-at 2026-11-24T09:30:00Z
     """
     _check_url(url)
+    try:
+        limit = parse_size("SWAMPCRAWL_MAX_PAGE_SIZE", command_default("SWAMPCRAWL_MAX_PAGE_SIZE"), minimum=1)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    if file.stat().st_size > limit:
+        raise click.ClickException(f"{file} is {file.stat().st_size:,} bytes, over SWAMPCRAWL_MAX_PAGE_SIZE "
+                                   f"({limit:,}): not a page of this platform")
     record = extract_page(file.read_bytes(), url, _parse_time(captured_at), base_url, content_type=content_type)
     click.echo(json.dumps(record.page_dump(), ensure_ascii=False))
     if record.source is Source.NONE:

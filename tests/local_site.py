@@ -110,6 +110,9 @@ class LocalSite:
             response = connection.getresponse()
             body = response.read()
             headers = {k: v for k, v in response.getheaders() if k.lower() not in HOP_HEADERS}
+            # Pages name their stylesheets and scripts by absolute URL: through this site,
+            # so its routes can answer for them too.
+            body = body.replace(self.upstream.geturl().encode(), self.base_url.encode())
         finally:
             connection.close()
         handler.answer(response.status, body, headers)

@@ -10,6 +10,7 @@ import json
 from email.utils import formatdate
 from itertools import pairwise
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from crawl_support import scrapy_crawl, story_rows, table
@@ -152,3 +153,22 @@ def test_a_429_past_its_retries_is_an_errors_row_with_its_attempts(replica, tmp_
         (url, "story", "HTTP 429", 3, 429)]
     assert archived_statuses(tmp_path / "warc", url) == [429, 429, 429]
     assert url not in story_rows(tmp_path / "swamp.db")
+
+
+# -- requisites: a retried answer is not an error; the last one is ---------------------------------
+
+def test_a_stylesheet_answering_503_once_leaves_no_error_a_script_failing_always_one(replica, tmp_path):
+    used = sorted({urlsplit(url).path for urls in replica.truth["requisites"].values() for url in urls})
+    once = next(path for path in used if path.endswith(".css"))
+    always = next(path for path in used if path.endswith(".js"))
+    with LocalSite(upstream=replica.base_url) as site:
+        site.route(once, answers(too_many(status=503)))
+        site.route(always, lambda handler: handler.answer(500, b"broken", {"Content-Type": "text/plain"}))
+        result = scrapy_crawl("stories", "-s", "SWAMPCRAWL_RETRY_AFTER_MAX=1", base_url=site.base_url, data=tmp_path)
+        asked_once, asked_always = len(site.times(once)), len(site.times(always))
+    assert result.returncode == 4, result.stderr[-3000:]  # finished, with the stylesheet's error
+    assert asked_once == 2 and asked_always == 3  # RETRY_TIMES = 2: three tries
+    errors = {urlsplit(row["url"]).path: row for row in table(tmp_path / "swamp.db", "errors")}
+    assert once not in errors
+    assert errors[always]["reason"] == "HTTP 500" and errors[always]["attempts"] == 3
+    assert errors[always]["kind"] == "script"

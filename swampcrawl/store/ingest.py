@@ -33,6 +33,9 @@ SEEN_TABLES = {PageKind.STORY: "stories", PageKind.RESOURCES_STORY: "stories", P
                PageKind.COMMUNITY: "communities"}
 PAGE_KINDS = frozenset({PageKind.STORY, PageKind.RESOURCES_STORY, PageKind.CREATOR, PageKind.COMMUNITY})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
+# Statuses a crawl retries (RETRY_HTTP_CODES, and 429/503 after their Retry-After): one such
+# answer is not yet a failure.
+RETRIED = frozenset({408, 429, 500, 502, 503, 504, 522, 524})
 
 
 @dataclass
@@ -111,8 +114,9 @@ def response_rows(exchange: Exchange, rules: UrlRules, run_id: int | None) -> Ro
         rows.append(("removed", row))
     if exchange.status == 304 and url_kind in SEEN_TABLES:
         rows.append(("seen", {"url": exchange.url, "table": SEEN_TABLES[url_kind], "captured_at": row["captured_at"]}))
-    if exchange.status >= 400 and row["page_kind"] in REQUISITE_KINDS:
-        # A page's stylesheet or image that is not there: the page will not replay whole.
+    if exchange.status >= 400 and exchange.status not in RETRIED and row["page_kind"] in REQUISITE_KINDS:
+        # A page's stylesheet or image that is not there: the page will not replay whole. (A
+        # status a crawl retries is an errors row only if the last try fails: the crawl's own.)
         rows.append(("errors", {"url": exchange.url, "kind": row["page_kind"], "reason": f"HTTP {exchange.status}",
                                 "attempts": 1, "last_status": exchange.status, "at": row["captured_at"],
                                 "run_id": run_id}))

@@ -33,6 +33,7 @@ from typing import Any
 from swampcrawl.lock import CrawlLock
 from swampcrawl.records.provenance import WarcRef
 from swampcrawl.store import Store
+from swampcrawl.store.runs import FAILED_STAT
 from swampcrawl.store.ingest import HTML_TYPES, PAGE_KINDS, Exchange, RowBuffer, Rows, exchange_rows, page_kind, response_rows
 from swampcrawl.store.values import to_iso
 
@@ -248,7 +249,9 @@ def reparse(paths: Iterable[str | Path], db: str | Path, base_url: str | None = 
             raise
         summary.rows = store.counts()
         summary.seconds = round(time.perf_counter() - started, 2)
-        store.finish_run(run_id, "finished", summary.as_dict())
+        # Damaged records and unreadable files count as the run's errors, as failed URLs do a
+        # crawl's: its exit_status is the command's (4).
+        store.finish_run(run_id, "finished", {**summary.as_dict(), FAILED_STAT: len(summary.errors)})
     return summary
 
 

@@ -88,6 +88,8 @@ def test_bad_records_are_reported_with_file_and_offset_and_the_run_goes_on(tmp_p
     ]
     assert stories(tmp_path / "r.db") == {url for url, _, _ in pages}
     assert [int(n) for n in SUMMARY.match(result.stdout).groups()] == [1, 3, 3, 3, 0, 0, 0, 2]
+    with sqlite3.connect(tmp_path / "r.db") as conn:  # the run says what the command said
+        assert conn.execute("SELECT errors, exit_status FROM crawl_runs").fetchall() == [(2, 4)]
 
 
 def test_a_record_cut_short_or_altered_is_an_error_not_a_story(tmp_path):

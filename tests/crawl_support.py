@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 from collections import Counter
-from typing import Any
+from typing import Any, Iterator
 
 import sqlite_utils
 from scrapy.crawler import AsyncCrawlerRunner
@@ -112,3 +113,17 @@ def crawl_twice(replica: Any, data: Path, spider: str = "stories") -> tuple[int,
     second = scrapy_crawl(spider, base_url=replica.base_url, data=data)
     assert second.returncode == 0, second.stderr
     return after_first, first, second
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` (``512k``, ``1m``) mounted at ``folder``: a disk that fills up, or
+    (remounted ``ro``) a read-only one. The tests run as root, as CI does."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    assert mounted.returncode == 0, f"cannot mount a tmpfs (the tests run as root, as CI does): {mounted.stderr}"
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from crawl_support import error_lines, scrapy_crawl, table
+from crawl_support import error_lines, scrapy_crawl, small_disk, table
 from replica_process import ReplicaProcess
 
 
@@ -87,13 +87,9 @@ def test_a_damaged_database_is_one_line_and_left_alone(replica, tmp_path):
 
 @pytest.fixture
 def small_mount(tmp_path):
-    """A tmpfs of 1 MB at tmp_path/disk, unmounted after the test."""
-    folder = tmp_path / "disk"
-    folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True, text=True)
-    assert mounted.returncode == 0, f"cannot mount a tmpfs (the tests run as root, as CI does): {mounted.stderr}"
-    yield folder
-    subprocess.run(["umount", "-l", str(folder)], check=True)
+    """A tmpfs of 1 MB at tmp_path/disk."""
+    with small_disk(tmp_path / "disk", "1m") as folder:
+        yield folder
 
 
 def test_a_read_only_database_is_one_line_and_left_alone(replica, tmp_path, small_mount):

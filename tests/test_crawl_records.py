@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import pytest_twisted
-from crawl_support import ROOT, crawl, error_lines, scrapy_command, scrapy_crawl, table
+from crawl_support import ROOT, crawl, error_lines, scrapy_command, scrapy_crawl, small_disk, table
 from replica_process import ReplicaProcess
 from warcio.archiveiterator import ArchiveIterator
 
@@ -202,13 +202,9 @@ def test_a_database_that_refuses_writes_fails_the_run_and_exits_1(replica, tmp_p
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    """A 512 KB tmpfs: a WARC folder that fills up mid-crawl (the tests run as root, as CI does)."""
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(folder)], capture_output=True, text=True)
-    assert mounted.returncode == 0, f"cannot mount a tmpfs for the full-disk test: {mounted.stderr}"
-    yield folder
-    subprocess.run(["umount", "-l", str(folder)], check=True)
+    """A 512 KB tmpfs: a WARC folder that fills up mid-crawl."""
+    with small_disk(tmp_path / "tiny", "512k") as folder:
+        yield folder
 
 
 def test_a_full_archive_disk_fails_the_run_and_exits_1(replica, tmp_path, tiny_disk):

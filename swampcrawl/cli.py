@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "archive": "archive.cli:archive_group",
     "summary": "swampcrawl.summary:summary",
     "runs": "swampcrawl.runs:runs",
+    # for researchers (swampcrawl/research/)
+    "datasette": "swampcrawl.research.datasette:datasette",
 }
 
 

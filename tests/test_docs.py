@@ -42,3 +42,28 @@ def test_readme_starts_with_the_two_commands():
 @pytest.mark.parametrize("spider", ["stories", "creators", "communities"])
 def test_every_spider_is_in_the_readme(spider):
     assert f"scrapy crawl {spider}" in README
+
+
+def command_options(command, path=()):
+    """(command path, option flag) for every long option of a command and its sub-commands."""
+    import click
+
+    for param in command.params:
+        if isinstance(param, click.Option):
+            for flag in param.opts + param.secondary_opts:
+                if flag.startswith("--") and flag != "--help":
+                    yield " ".join(path), flag
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from command_options(sub, (*path, name))
+
+
+DOCS = README + "".join(path.read_text() for path in sorted((ROOT / "docs").glob("*.md")))
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_option_of_every_command_is_documented(name):
+    """Each long option appears in the README or docs/, written as it is typed (`--limit`)."""
+    command = main.get_command(None, name)
+    missing = [f"swampcrawl {name} {path} {flag}".replace("  ", " ") for path, flag in command_options(command)
+               if not re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", DOCS)]
+    assert missing == []

@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "summary": "swampcrawl.summary:summary",
     "runs": "swampcrawl.runs:runs",
     # for researchers (swampcrawl/research/)
+    "stats": "swampcrawl.research.stats:stats",
+    "report": "swampcrawl.research.report:report",
     "datasette": "swampcrawl.research.datasette:datasette",
 }
 

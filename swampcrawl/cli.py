@@ -25,6 +25,10 @@ COMMANDS: dict[str, str] = {
     "summary": "swampcrawl.summary:summary",
     "runs": "swampcrawl.runs:runs",
     # for researchers (swampcrawl/research/)
+    "search": "swampcrawl.research.search:search",
+    "query": "swampcrawl.research.query:query",
+    "export": "swampcrawl.research.export:export",
+    "history": "swampcrawl.research.history:history",
     "stats": "swampcrawl.research.stats:stats",
     "report": "swampcrawl.research.report:report",
     "datasette": "swampcrawl.research.datasette:datasette",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: set up, start the offline replica of vocal.media in
 # the background, crawl it with the three spiders, print what was stored, stop the replica.
-# Leaves data/swamp.db and the WARC files in data/warc/.
+# Leaves data/swamp.db, the WARC files in data/warc/ and a report, data/report.html.
 # Environment: STORIES (replica size, default 3000), SEED (default 1), DATA (default data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,3 +33,6 @@ done
 
 echo "== what was stored"
 .venv/bin/swampcrawl summary --db "$DATA/swamp.db" --warc-dir "$DATA/warc"
+
+echo "== a report for researchers (open it in a browser; docs/report.md)"
+.venv/bin/swampcrawl report --db "$DATA/swamp.db" --out "$DATA/report.html"

@@ -23,35 +23,12 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from crawl_support import scrapy_crawl
-from replica_process import ReplicaProcess, swampcrawl_script
+from replica_process import swampcrawl_script
+from research_support import TwoEpochs, crawl_two_epochs, unusable_database
 
 from swampcrawl.cli import main
 from swampcrawl.research.datasette_metadata import description_html, metadata, plain_text
 from swampcrawl.store.descriptions import TABLES
-
-
-def crawl_two_epochs(data: Path) -> dict[str, Any]:
-    """Crawl the replica's epoch 1 (all three spiders) and epoch 2 (``recheck=all``) into ``data``."""
-    with ReplicaProcess(stories=60, seed=1) as first:
-        for spider in ("stories", "creators", "communities"):
-            result = scrapy_crawl(spider, base_url=first.base_url, data=data)
-            assert result.returncode == 0, result.stderr
-        port, truth1 = urlsplit(first.base_url).port, first.truth
-    with ReplicaProcess(stories=60, seed=1, epoch=2, port=port) as second:
-        result = scrapy_crawl("stories", "-a", "recheck=all", base_url=second.base_url, data=data)
-        assert result.returncode == 0, result.stderr
-        truth2, base = second.truth, second.base_url
-    return {"truth1": truth1, "truth2": truth2, "base": base}
-
-
-def stored_stories(crawl: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """URL -> truth story of every row ``stories`` must hold: epoch 2's, and epoch 1's removed ones."""
-    base, truth1, truth2 = crawl["base"], crawl["truth1"], crawl["truth2"]
-    stories = {base + story["path"]: story for story in truth2["stories"]}
-    removed = set(truth2["removed"])
-    stories |= {base + story["path"]: story for story in truth1["stories"] if story["path"] in removed}
-    return stories
 
 
 def free_port() -> int:
@@ -103,15 +80,13 @@ class DatasetteProcess:
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    data = tmp_path_factory.mktemp("datasette")
-    crawl = crawl_two_epochs(data)
-    return {**crawl, "db": data / "swamp.db", "data": data, "stories": stored_stories(crawl)}
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> TwoEpochs:
+    return crawl_two_epochs(tmp_path_factory.mktemp("datasette"), spiders=("stories", "creators", "communities"))
 
 
 @pytest.fixture(scope="module")
-def server(crawled: dict[str, Any]):
-    datasette = DatasetteProcess(crawled["db"], crawled["data"], "--", "--setting", "default_page_size", "7")
+def server(crawled: TwoEpochs):
+    datasette = DatasetteProcess(crawled.db, crawled.data, "--", "--setting", "default_page_size", "7")
     with datasette:
         yield datasette
     assert datasette.returncode == 0, datasette.stderr()  # a clean shutdown on SIGTERM
@@ -141,20 +116,20 @@ def test_settings_and_extra_arguments_reach_datasette(server: DatasetteProcess) 
     assert "swampcrawl.research.datasette_facets" in {plugin["name"] for plugin in server.get("/-/plugins.json")}
 
 
-def test_metadata_out_writes_the_shipped_file_and_exits(crawled: dict[str, Any], tmp_path: Path) -> None:
+def test_metadata_out_writes_the_shipped_file_and_exits(crawled: TwoEpochs, tmp_path: Path) -> None:
     out = tmp_path / "metadata.json"
-    result = CliRunner().invoke(main, ["datasette", "--db", str(crawled["db"]), "--metadata-out", str(out)])
+    result = CliRunner().invoke(main, ["datasette", "--db", str(crawled.db), "--metadata-out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text()) == metadata("swamp")
-    assert f"datasette {crawled['db']} -m {out}" in result.output
+    assert f"datasette {crawled.db} -m {out}" in result.output
 
 
 # -- the stories table: sort, facets, search ---------------------------------------------------
 
-def test_stories_are_newest_first(server: DatasetteProcess, crawled: dict[str, Any]) -> None:
+def test_stories_are_newest_first(server: DatasetteProcess, crawled: TwoEpochs) -> None:
     rows = server.get("/swamp/stories.json?_shape=array&_size=max&_col=published_at")
-    assert len(rows) == len(crawled["stories"])
-    expected = sorted((s["published_at"] for s in crawled["stories"].values()), reverse=True)
+    assert len(rows) == len(crawled.stories)
+    expected = sorted((s["published_at"] for s in crawled.stories.values()), reverse=True)
     assert [row["published_at"] for row in rows] == expected
 
 
@@ -163,8 +138,8 @@ def facet_counts(server: DatasetteProcess, query: str = "") -> dict[str, dict[st
     return {name: {str(v["value"]): v["count"] for v in facet["results"]} for name, facet in page["facet_results"].items()}
 
 
-def test_facets_count_community_author_year_and_tag(server: DatasetteProcess, crawled: dict[str, Any]) -> None:
-    stories = crawled["stories"].values()
+def test_facets_count_community_author_year_and_tag(server: DatasetteProcess, crawled: TwoEpochs) -> None:
+    stories = crawled.stories.values()
     counts = facet_counts(server)
     assert counts["community"] == Counter(s["community"] for s in stories)
     assert counts["author"] == Counter(s["author"] for s in stories)
@@ -172,8 +147,8 @@ def test_facets_count_community_author_year_and_tag(server: DatasetteProcess, cr
     assert counts["tag_slug"] == Counter(tag["slug"] for s in stories for tag in s["tags"])
 
 
-def test_a_year_and_a_tag_filter_the_stories(server: DatasetteProcess, crawled: dict[str, Any]) -> None:
-    stories = list(crawled["stories"].values())
+def test_a_year_and_a_tag_filter_the_stories(server: DatasetteProcess, crawled: TwoEpochs) -> None:
+    stories = list(crawled.stories.values())
     year = stories[0]["published_at"][:4]
     tag = stories[0]["tags"][0]["slug"]
     page = server.get("/swamp/stories.json?_size=0&_facet_size=max")
@@ -184,7 +159,7 @@ def test_a_year_and_a_tag_filter_the_stories(server: DatasetteProcess, crawled: 
         query = dict(parse_qsl(url.query)) | {"_shape": "array", "_size": "max", "_col": "url"}
         filtered = server.get(f"{url.path}?{urlencode(query)}")
         assert len(filtered) == value["count"]
-    assert tag_value["label"] == next(t["name"] for t in crawled["truth2"]["tags"] if t["slug"] == tag)
+    assert tag_value["label"] == next(t["name"] for t in crawled.truth2["tags"] if t["slug"] == tag)
 
 
 def folded(text: str) -> str:
@@ -207,8 +182,8 @@ def distinctive_title_word(stories: dict[str, dict[str, Any]]) -> tuple[str, str
     return word, url
 
 
-def test_ranked_search_puts_the_story_with_the_word_in_its_title_first(server: DatasetteProcess, crawled: dict[str, Any]) -> None:
-    word, url = distinctive_title_word(crawled["stories"])
+def test_ranked_search_puts_the_story_with_the_word_in_its_title_first(server: DatasetteProcess, crawled: TwoEpochs) -> None:
+    word, url = distinctive_title_word(crawled.stories)
     ranked = canned(server, "search_stories", q=word)
     assert ranked[0]["url"] == url
     assert [row["relevance"] for row in ranked] == sorted((row["relevance"] for row in ranked), reverse=True)
@@ -224,8 +199,8 @@ def test_search_form_opens_without_words(server: DatasetteProcess) -> None:
 
 # -- canned queries, against the truth -----------------------------------------------------------
 
-def test_creator_output_counts_a_creators_stories_per_month(server: DatasetteProcess, crawled: dict[str, Any]) -> None:
-    stories = crawled["stories"].values()
+def test_creator_output_counts_a_creators_stories_per_month(server: DatasetteProcess, crawled: TwoEpochs) -> None:
+    stories = crawled.stories.values()
     author, _ = Counter(s["author"] for s in stories).most_common(1)[0]
     rows = canned(server, "creator_output", author=author)
     expected = Counter(s["published_at"][:7] for s in stories if s["author"] == author)
@@ -233,22 +208,19 @@ def test_creator_output_counts_a_creators_stories_per_month(server: DatasettePro
     assert [row["month"] for row in rows] == sorted(expected)
 
 
-def test_removed_since_and_most_edited(server: DatasetteProcess, crawled: dict[str, Any]) -> None:
-    base, truth1, truth2 = crawled["base"], crawled["truth1"], crawled["truth2"]
+def test_removed_since_and_most_edited(server: DatasetteProcess, crawled: TwoEpochs) -> None:
+    base = crawled.base
     removed = canned(server, "removed_since", since="2000-01-01")
-    assert {row["url"] for row in removed} == {base + path for path in truth2["removed"]}
+    assert {row["url"] for row in removed} == {base + path for path in crawled.truth2["removed"]}
     assert canned(server, "removed_since", since="2999-01-01") == []
-    before = {s["id"]: s for s in truth1["stories"]}
-    content = ("title", "subtitle", "body_text")
-    edited = {base + s["path"] for s in truth2["stories"]
-              if s["id"] in before and any(s[f] != before[s["id"]][f] for f in content)}
+    edited = {base + new["path"] for _, new in crawled.edited}
     rows = canned(server, "most_edited")
     assert edited and {row["url"] for row in rows} == edited
     assert all(row["edits"] == 1 for row in rows)
 
 
-def test_tags_by_community_and_stories_per_year(server: DatasetteProcess, crawled: dict[str, Any]) -> None:
-    stories = crawled["stories"].values()
+def test_tags_by_community_and_stories_per_year(server: DatasetteProcess, crawled: TwoEpochs) -> None:
+    stories = crawled.stories.values()
     pairs = Counter((s["community"], tag["slug"]) for s in stories for tag in s["tags"])
     expected = []
     for community in sorted({c for c, _ in pairs}):
@@ -261,22 +233,20 @@ def test_tags_by_community_and_stories_per_year(server: DatasetteProcess, crawle
 
 # -- errors: one line, exit 1 --------------------------------------------------------------------
 
-@pytest.mark.parametrize("content,message", [
-    (None, "no database at"),
-    (b"", "is empty"),
-    (b"this is not SQLite at all" * 100, "cannot read"),
+@pytest.mark.parametrize("kind,message", [
+    ("missing", "no database at"),
+    ("empty", "is empty"),
+    ("not sqlite", "cannot read"),
 ])
-def test_an_unusable_database_is_one_line(tmp_path: Path, content: bytes | None, message: str) -> None:
-    db = tmp_path / "swamp.db"
-    if content is not None:
-        db.write_bytes(content)
+def test_an_unusable_database_is_one_line(tmp_path: Path, kind: str, message: str) -> None:
+    db = unusable_database(tmp_path, kind)
     result = CliRunner().invoke(main, ["datasette", "--db", str(db)])
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1 and message in result.output
 
 
-def test_without_datasette_installed_it_says_how_to_install(crawled: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_datasette_installed_it_says_how_to_install(crawled: TwoEpochs, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "datasette.cli", None)  # import datasette.cli fails
-    result = CliRunner().invoke(main, ["datasette", "--db", str(crawled["db"])])
+    result = CliRunner().invoke(main, ["datasette", "--db", str(crawled.db)])
     assert result.exit_code == 1
     assert result.output.strip() == "Error: swampcrawl datasette needs Datasette: pip install '.[datasette]'"

@@ -7,54 +7,31 @@ import csv
 import io
 import json
 import sqlite3
-import time
 from pathlib import Path
-from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from crawl_support import scrapy_crawl
 from frictionless import Package, validate
-from replica_process import ReplicaProcess
+from research_support import TwoEpochs, crawl_two_epochs, unusable_database
 
 from swampcrawl.cli import main
 from swampcrawl.research import export as export_module
 
 
-class Crawl(NamedTuple):
-    db: Path
-    stories: dict[str, dict[str, Any]]  # URL -> the truth of what the database should hold
-    edited: int  # stories whose title, subtitle or text changed between the epochs
-
-
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory) -> Crawl:
+def crawled(tmp_path_factory) -> TwoEpochs:
     """Epoch 1 then epoch 2 of one replica, crawled by `scrapy crawl stories` into one database.
-    Its stories are epoch 2's, and the removed ones as epoch 1 had them."""
-    data = tmp_path_factory.mktemp("export")
-    with ReplicaProcess(stories=60, seed=1) as first:
-        assert scrapy_crawl("stories", base_url=first.base_url, data=data).returncode == 0
-        port, before = urlsplit(first.base_url).port, first.truth
-    time.sleep(1.1)  # WARC-Dates have whole seconds
-    with ReplicaProcess(stories=60, seed=1, epoch=2, port=port) as second:
-        result = scrapy_crawl("stories", "-a", "recheck=all", base_url=second.base_url, data=data)
-        assert result.returncode == 0, result.stderr[-3000:]
-        truth, base = second.truth, second.base_url
-    stories = {base + story["path"]: story for story in truth["stories"]}
-    stories |= {base + story["path"]: story for story in before["stories"] if story["path"] in truth["removed"]}
-    old = {story["id"]: story for story in before["stories"]}
-    content = ("title", "subtitle", "body_text")
-    edited = sum(1 for s in truth["stories"] if s["id"] in old and any(s[f] != old[s["id"]][f] for f in content))
-    assert edited
-    return Crawl(data / "swamp.db", stories, edited)
+    Its stories (``crawled.stories``) are epoch 2's, and the removed ones as epoch 1 had them;
+    ``crawled.edited`` the stories whose title, subtitle or text changed between the epochs."""
+    return crawl_two_epochs(tmp_path_factory.mktemp("export"))
 
 
 def invoke(*args: str):
     return CliRunner().invoke(main, ["export", *args])
 
 
-def exported(crawl: Crawl, *args: str) -> str:
+def exported(crawl: TwoEpochs, *args: str) -> str:
     result = invoke(*args, "--db", str(crawl.db))
     assert result.exit_code == 0, result.output
     return result.stdout
@@ -161,7 +138,7 @@ def test_the_dataset_reloads_with_the_database_counts(crawled, dataset):
             counts[resource.name] = len(resource.read_rows())
     assert counts == database_counts(crawled.db)
     assert counts["stories"] == len(crawled.stories)
-    assert counts["story_versions"] == len(crawled.stories) + crawled.edited
+    assert counts["story_versions"] == len(crawled.stories) + len(crawled.edited)
     assert sorted(path.name for path in dataset.iterdir()) == sorted([f"{n}.csv" for n in counts] + ["datapackage.json"])
 
 
@@ -181,27 +158,10 @@ def test_the_dataset_has_typed_values_keys_and_descriptions(crawled, dataset):
     assert validate(dataset / "datapackage.json").valid
 
 
-def unusable_database(kind: str, folder: Path, real: Path) -> Path:
-    """A database file that cannot be used: missing, empty, not SQLite, damaged, or another's."""
-    path = folder / f"{kind.replace(' ', '-')}.db"
-    if kind == "empty":
-        path.write_bytes(b"")
-    elif kind == "not sqlite":
-        path.write_text("url,title\nhttps://vocal.media/a,A\n")
-    elif kind == "damaged":  # the header page kept, every other page overwritten
-        data = real.read_bytes()
-        path.write_bytes(data[:4096] + bytes(range(256)) * ((len(data) - 4096) // 256))
-    elif kind == "not swampcrawl":
-        with sqlite3.connect(path) as db:
-            db.execute("CREATE TABLE notes (text TEXT)")
-        db.close()
-    return path
-
-
 @pytest.mark.parametrize("kind", ["missing", "empty", "not sqlite", "damaged", "not swampcrawl"])
 @pytest.mark.parametrize("args", [["stories"], ["--dataset", "out"]], ids=["table", "dataset"])
 def test_an_unusable_database_is_one_line(crawled, tmp_path, kind, args):
-    path = unusable_database(kind, tmp_path, crawled.db)
+    path = unusable_database(tmp_path, kind, real=crawled.db)
     result = invoke(*[str(tmp_path / a) if a == "out" else a for a in args], "--db", str(path))
     assert result.exit_code == 1 and result.stdout == ""
     [line] = result.stderr.splitlines()

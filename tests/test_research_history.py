@@ -6,67 +6,34 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
-from pathlib import Path
-from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from crawl_support import scrapy_crawl
-from replica_process import ReplicaProcess
+from research_support import CONTENT, TwoEpochs, crawl_two_epochs, unusable_database
 from warcio.archiveiterator import ArchiveIterator
 
 from swampcrawl.cli import main
 
-CONTENT = ("title", "subtitle", "body_text")
-
-
-class Crawl(NamedTuple):
-    data: Path
-    before: dict[str, Any]  # epoch 1's truth
-    after: dict[str, Any]  # epoch 2's truth
-    base: str
-
-    @property
-    def db(self) -> Path:
-        return self.data / "swamp.db"
-
-    def edited(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        """(epoch 1, epoch 2) of the stories whose title, subtitle or text changed."""
-        old = {story["id"]: story for story in self.before["stories"]}
-        return [(old[s["id"]], s) for s in self.after["stories"]
-                if s["id"] in old and any(s[field] != old[s["id"]][field] for field in CONTENT)]
-
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory) -> Crawl:
+def crawled(tmp_path_factory) -> TwoEpochs:
     """Epoch 1 then epoch 2 of one replica, crawled by `scrapy crawl stories` into one folder."""
-    data = tmp_path_factory.mktemp("history")
-    with ReplicaProcess(stories=60, seed=1) as first:
-        assert scrapy_crawl("stories", base_url=first.base_url, data=data).returncode == 0
-        port, before = urlsplit(first.base_url).port, first.truth
-    time.sleep(1.1)  # WARC-Dates have whole seconds
-    with ReplicaProcess(stories=60, seed=1, epoch=2, port=port) as second:
-        result = scrapy_crawl("stories", "-a", "recheck=all", base_url=second.base_url, data=data)
-        assert result.returncode == 0, result.stderr[-3000:]
-        crawl = Crawl(data, before, second.truth, second.base_url)
-    assert crawl.edited() and crawl.after["removed"] and crawl.after["redirects"]
-    return crawl
+    return crawl_two_epochs(tmp_path_factory.mktemp("history"))
 
 
 def invoke(*args: str):
     return CliRunner().invoke(main, ["history", *args])
 
 
-def history(crawl: Crawl, url: str) -> dict[str, Any]:
+def history(crawl: TwoEpochs, url: str) -> dict[str, Any]:
     result = invoke(url, "--db", str(crawl.db), "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
 
 def test_an_edited_story_has_its_old_and_new_versions_and_a_diff(crawled):
-    for old, new in crawled.edited():
+    for old, new in crawled.edited:
         found = history(crawled, crawled.base + new["path"])
         versions = found["versions"]
         assert [[v[field] for field in CONTENT] for v in versions] == [[old[f] for f in CONTENT], [new[f] for f in CONTENT]]
@@ -82,7 +49,7 @@ def test_an_edited_story_has_its_old_and_new_versions_and_a_diff(crawled):
 
 
 def test_the_text_shows_the_versions_and_the_diff(crawled):
-    old, new = crawled.edited()[0]
+    old, new = crawled.edited[0]
     result = invoke(crawled.base + new["path"], "--db", str(crawled.db))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -97,15 +64,15 @@ def test_the_text_shows_the_versions_and_the_diff(crawled):
 
 
 def test_an_unchanged_story_has_one_version(crawled):
-    changed = {new["id"] for _, new in crawled.edited()}
-    for story in [s for s in crawled.after["stories"] if s["id"] not in changed][:10]:
+    changed = {new["id"] for _, new in crawled.edited}
+    for story in [s for s in crawled.truth2["stories"] if s["id"] not in changed][:10]:
         [version] = history(crawled, crawled.base + story["path"])["versions"]
         assert [version[field] for field in CONTENT] == [story[field] for field in CONTENT]
         assert version["diff"] is None
 
 
 def test_each_version_points_at_its_warc_record(crawled):
-    urls = [crawled.base + new["path"] for _, new in crawled.edited()] + [crawled.base + p for p in crawled.after["redirects"]]
+    urls = [crawled.base + new["path"] for _, new in crawled.edited] + [crawled.base + p for p in crawled.truth2["redirects"]]
     for url in urls:
         found = history(crawled, url)
         for version in found["versions"]:
@@ -119,14 +86,14 @@ def test_each_version_points_at_its_warc_record(crawled):
 
 
 def test_an_old_url_finds_the_renamed_story(crawled):
-    for old_path, new_path in crawled.after["redirects"].items():
+    for old_path, new_path in crawled.truth2["redirects"].items():
         old_url, new_url = crawled.base + old_path, crawled.base + new_path
         found = history(crawled, old_url)
         assert found["url"] == new_url and found["asked_for"] == old_url
         assert old_url in found["previous_urls"]
         [rename] = [r for r in found["renames"] if r["from"] == old_url]
         assert rename["to"] == new_url and rename["redirect_captured_at"]
-        story = next(s for s in crawled.after["stories"] if s["path"] == new_path)
+        story = next(s for s in crawled.truth2["stories"] if s["path"] == new_path)
         assert found["title"] == story["title"] and found["versions"][-1]["body_text"] == story["body_text"]
         text = invoke(old_url, "--db", str(crawled.db)).stdout
         assert f"renamed    {old_url} -> {new_url}" in text and "an earlier URL of the story" in text
@@ -137,18 +104,18 @@ def test_a_removed_story_shows_its_removal(crawled):
     with sqlite3.connect(crawled.db) as db:
         removed_at = dict(db.execute("SELECT url, removed_at FROM stories WHERE removed_at IS NOT NULL").fetchall())
     db.close()
-    for path in crawled.after["removed"]:
+    for path in crawled.truth2["removed"]:
         url = crawled.base + path
         found = history(crawled, url)
-        story = next(s for s in crawled.before["stories"] if s["path"] == path)
+        story = next(s for s in crawled.truth1["stories"] if s["path"] == path)
         assert found["removed_at"] == removed_at[url] and found["title"] == story["title"]
         assert f"removed    {removed_at[url]}" in invoke(url, "--db", str(crawled.db)).stdout
-    live = crawled.after["stories"][0]
+    live = crawled.truth2["stories"][0]
     assert history(crawled, crawled.base + live["path"])["removed_at"] is None
 
 
 def test_a_url_with_a_query_string_or_a_trailing_slash_finds_the_story(crawled):
-    story = crawled.after["stories"][0]
+    story = crawled.truth2["stories"][0]
     for url in (crawled.base + story["path"] + "/", crawled.base + story["path"] + "?utm_source=x#top"):
         assert history(crawled, url)["url"] == crawled.base + story["path"]
 
@@ -161,27 +128,10 @@ def test_an_unknown_url_is_one_line(crawled):
         f"Error: history: no story at {url}, now or before a rename (find one with swampcrawl search)"]
 
 
-def unusable_database(kind: str, folder: Path, real: Path) -> Path:
-    """A database file that cannot be used: missing, empty, not SQLite, damaged, or another's."""
-    path = folder / f"{kind.replace(' ', '-')}.db"
-    if kind == "empty":
-        path.write_bytes(b"")
-    elif kind == "not sqlite":
-        path.write_text("url,title\nhttps://vocal.media/a,A\n")
-    elif kind == "damaged":  # the header page kept, every other page overwritten
-        data = real.read_bytes()
-        path.write_bytes(data[:4096] + bytes(range(256)) * ((len(data) - 4096) // 256))
-    elif kind == "not swampcrawl":
-        with sqlite3.connect(path) as db:
-            db.execute("CREATE TABLE notes (text TEXT)")
-        db.close()
-    return path
-
-
 @pytest.mark.parametrize("kind", ["missing", "empty", "not sqlite", "damaged", "not swampcrawl"])
 def test_an_unusable_database_is_one_line(crawled, tmp_path, kind):
-    path = unusable_database(kind, tmp_path, crawled.db)
-    result = invoke(crawled.base + crawled.after["stories"][0]["path"], "--db", str(path))
+    path = unusable_database(tmp_path, kind, real=crawled.db)
+    result = invoke(crawled.base + crawled.truth2["stories"][0]["path"], "--db", str(path))
     assert result.exit_code == 1 and result.stdout == ""
     [line] = result.stderr.splitlines()
     assert line.startswith("Error: ") and str(path) in line

@@ -19,12 +19,11 @@ import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
-from crawl_support import ROOT, scrapy_crawl
-from replica_process import ReplicaProcess
+from crawl_support import ROOT
+from research_support import crawl_two_epochs, unusable_database
 
 from swampcrawl.research import charts
 from swampcrawl.research.report import report
@@ -54,15 +53,7 @@ def invoke(*args: str):
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory) -> Path:
     """The database of an epoch-1 crawl and an epoch-2 recrawl of a 60-story replica."""
-    data = tmp_path_factory.mktemp("report")
-    with ReplicaProcess(stories=60, seed=1) as first:
-        result = scrapy_crawl("stories", base_url=first.base_url, data=data)
-        assert result.returncode == 0, result.stderr[-3000:]
-        port = urlsplit(first.base_url).port
-    with ReplicaProcess(stories=60, seed=1, epoch=2, port=port) as second:
-        result = scrapy_crawl("stories", "-a", "recheck=all", base_url=second.base_url, data=data)
-        assert result.returncode == 0, result.stderr[-3000:]
-    return data / "swamp.db"
+    return crawl_two_epochs(tmp_path_factory.mktemp("report")).db
 
 
 @pytest.fixture(scope="module")
@@ -203,15 +194,12 @@ def test_an_empty_database_gives_a_no_data_note_per_chart(tmp_path):
 def unusable(tmp_path: Path, kind: str) -> list[str]:
     """``--db`` and ``--out`` arguments for one way a report cannot be made."""
     db, out = tmp_path / "swamp.db", tmp_path / "report.html"
-    if kind != "missing database":
+    if not kind.startswith("out "):  # a missing, empty or corrupt database
+        db = unusable_database(tmp_path, kind.removesuffix(" database"))
+    else:
         with Store(db):
             pass
-    if kind == "empty database":
-        db.write_bytes(b"")
-    elif kind == "corrupt database":
-        whole = db.read_bytes()
-        db.write_bytes(whole[:100] + b"\xff" * (len(whole) - 100))
-    elif kind == "out in no directory":
+    if kind == "out in no directory":
         out = tmp_path / "nowhere" / "report.html"
     elif kind == "out is a directory":
         out = tmp_path

@@ -6,50 +6,29 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import time
 from collections import Counter
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from crawl_support import scrapy_crawl
-from replica_process import ReplicaProcess
+from research_support import TwoEpochs, crawl_two_epochs, unusable_database
 
 from swampcrawl.cli import main
 
 
-class Crawl(NamedTuple):
-    db: Path
-    stories: dict[str, dict[str, Any]]  # URL -> the truth of what the database should hold
-
-
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory) -> Crawl:
+def crawled(tmp_path_factory) -> TwoEpochs:
     """Epoch 1 then epoch 2 of one replica, crawled by `scrapy crawl stories` into one database.
-    Its stories are epoch 2's, and the removed ones as epoch 1 had them."""
-    data = tmp_path_factory.mktemp("search")
-    with ReplicaProcess(stories=60, seed=1) as first:
-        assert scrapy_crawl("stories", base_url=first.base_url, data=data).returncode == 0
-        port, before = urlsplit(first.base_url).port, first.truth
-    time.sleep(1.1)  # WARC-Dates have whole seconds
-    with ReplicaProcess(stories=60, seed=1, epoch=2, port=port) as second:
-        result = scrapy_crawl("stories", "-a", "recheck=all", base_url=second.base_url, data=data)
-        assert result.returncode == 0, result.stderr[-3000:]
-        truth, base = second.truth, second.base_url
-    stories = {base + story["path"]: story for story in truth["stories"]}
-    stories |= {base + story["path"]: story for story in before["stories"] if story["path"] in truth["removed"]}
-    assert truth["removed"] and all(base + path in stories for path in truth["removed"])
-    return Crawl(data / "swamp.db", stories)
+    Its stories (``crawled.stories``) are epoch 2's, and the removed ones as epoch 1 had them."""
+    return crawl_two_epochs(tmp_path_factory.mktemp("search"))
 
 
 def invoke(*args: str):
     return CliRunner().invoke(main, ["search", *args])
 
 
-def found(crawl: Crawl, *args: str) -> list[dict[str, Any]]:
+def found(crawl: TwoEpochs, *args: str) -> list[dict[str, Any]]:
     result = invoke(*args, "--db", str(crawl.db), "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
@@ -192,26 +171,9 @@ def test_a_date_that_is_not_one_is_a_usage_error(crawled, option):
     assert result.exit_code == 2 and "is not a date" in result.stderr
 
 
-def unusable_database(kind: str, folder: Path, real: Path) -> Path:
-    """A database file that cannot be used: missing, empty, not SQLite, damaged, or another's."""
-    path = folder / f"{kind.replace(' ', '-')}.db"
-    if kind == "empty":
-        path.write_bytes(b"")
-    elif kind == "not sqlite":
-        path.write_text("url,title\nhttps://vocal.media/a,A\n")
-    elif kind == "damaged":  # the header page kept, every other page overwritten
-        data = real.read_bytes()
-        path.write_bytes(data[:4096] + bytes(range(256)) * ((len(data) - 4096) // 256))
-    elif kind == "not swampcrawl":
-        with sqlite3.connect(path) as db:
-            db.execute("CREATE TABLE notes (text TEXT)")
-        db.close()
-    return path
-
-
 @pytest.mark.parametrize("kind", ["missing", "empty", "not sqlite", "damaged", "not swampcrawl"])
 def test_an_unusable_database_is_one_line(crawled, tmp_path, kind):
-    path = unusable_database(kind, tmp_path, crawled.db)
+    path = unusable_database(tmp_path, kind, real=crawled.db)
     result = invoke("badger", "--db", str(path))
     assert result.exit_code == 1 and result.stdout == ""
     [line] = result.stderr.splitlines()

@@ -6,52 +6,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
-from crawl_support import scrapy_crawl
-from replica_process import ReplicaProcess
+from research_support import TwoEpochs, crawl_two_epochs, unusable_database
 
 from swampcrawl.research.stats import stats
 from swampcrawl.store import Store
 
 
-@dataclass
-class Crawled:
-    epoch1: Path  # the database as the first crawl left it
-    epoch2: Path  # the same after the second crawl
-    truth1: dict[str, Any]
-    truth2: dict[str, Any]
-    months: set[str]  # the months (UTC) the second crawl ran in
-
-
-def this_month() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m")
-
-
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory) -> Crawled:
-    data = tmp_path_factory.mktemp("stats")
-    with ReplicaProcess(stories=60, seed=1) as first:
-        result = scrapy_crawl("stories", base_url=first.base_url, data=data)
-        assert result.returncode == 0, result.stderr[-3000:]
-        port, truth1 = urlsplit(first.base_url).port, first.truth
-    with sqlite3.connect(data / "swamp.db") as source, sqlite3.connect(data / "epoch1.db") as copy:
-        source.backup(copy)
-    with ReplicaProcess(stories=60, seed=1, epoch=2, port=port) as second:
-        months = {this_month()}
-        result = scrapy_crawl("stories", "-a", "recheck=all", base_url=second.base_url, data=data)
-        assert result.returncode == 0, result.stderr[-3000:]
-        months.add(this_month())
-        truth2 = second.truth
-    return Crawled(data / "epoch1.db", data / "swamp.db", truth1, truth2, months)
+def crawled(tmp_path_factory) -> TwoEpochs:
+    """``crawled.epoch1``: the database as epoch 1's crawl left it; ``crawled.db`` the same after
+    epoch 2's, which ran in ``crawled.months``."""
+    return crawl_two_epochs(tmp_path_factory.mktemp("stats"))
 
 
 def invoke(*args: str):
@@ -64,7 +35,7 @@ def counted(db: Path, *args: str) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
-def edited_ids(crawled: Crawled) -> set[str]:
+def edited_ids(crawled: TwoEpochs) -> set[str]:
     """Stories of both epochs whose content changed (the replica's edits)."""
     before = {story["id"]: story for story in crawled.truth1["stories"]}
     return {story["id"] for story in crawled.truth2["stories"] if story["id"] in before
@@ -109,7 +80,7 @@ def test_top_creators_and_tags_are_the_truths(crawled):
 
 
 def test_edits_and_removals_per_month_are_the_truths(crawled):
-    rows = counted(crawled.epoch2, "--by", "month")["month"]
+    rows = counted(crawled.db, "--by", "month")["month"]
     changed = [row for row in rows if row["edits"] or row["removals"]]
     assert changed and {row["month"] for row in changed} <= crawled.months
     assert sum(row["edits"] for row in rows) == len(edited_ids(crawled)) > 0
@@ -121,7 +92,7 @@ def test_edits_and_removals_per_month_are_the_truths(crawled):
 
 
 def test_removed_stories_stay_counted_by_community(crawled):
-    rows = {row["community"]: row for row in counted(crawled.epoch2, "--by", "community")["community"]}
+    rows = {row["community"]: row for row in counted(crawled.db, "--by", "community")["community"]}
     removed = Counter(s["community"] for s in crawled.truth1["stories"] if s["path"] in crawled.truth2["removed"])
     live = Counter(s["community"] for s in crawled.truth2["stories"])
     assert {c: row["stories"] for c, row in rows.items()} == live + removed
@@ -130,7 +101,7 @@ def test_removed_stories_stay_counted_by_community(crawled):
 
 
 def test_totals_runs_and_the_last_run(crawled):
-    found = counted(crawled.epoch2)
+    found = counted(crawled.db)
     assert list(found) == ["totals", "community", "month", "creator", "tag", "runs", "last_run"]
     totals, truth2 = found["totals"], crawled.truth2
     assert totals["stories"] == len(truth2["stories"]) + len(truth2["removed"])
@@ -148,8 +119,8 @@ def test_totals_runs_and_the_last_run(crawled):
 
 
 def test_people_get_one_titled_aligned_table_per_section(crawled):
-    before = hashlib.sha256(crawled.epoch2.read_bytes()).hexdigest()
-    result = invoke("--db", str(crawled.epoch2), "--limit", "3")
+    before = hashlib.sha256(crawled.db.read_bytes()).hexdigest()
+    result = invoke("--db", str(crawled.db), "--limit", "3")
     assert result.exit_code == 0, result.output
     blocks = result.stdout.strip().split("\n\n")
     titles = [block.splitlines()[0] for block in blocks]
@@ -163,7 +134,7 @@ def test_people_get_one_titled_aligned_table_per_section(crawled):
     end = community[2].index("stories") + len("stories")  # numbers end under their heading
     assert all(line[end - 1].isdigit() and line[end] == " " for line in community[3:])
     assert len(blocks[3].splitlines()) == 3 + 3
-    assert hashlib.sha256(crawled.epoch2.read_bytes()).hexdigest() == before  # only read
+    assert hashlib.sha256(crawled.db.read_bytes()).hexdigest() == before  # only read
 
 
 def test_an_empty_database_counts_nothing(tmp_path):
@@ -179,28 +150,12 @@ def test_an_empty_database_counts_nothing(tmp_path):
 # -- unusable databases: one line, exit 1 ---------------------------------------------------------
 
 
-def broken_database(tmp_path: Path, kind: str) -> Path:
-    path = tmp_path / f"{kind}.db"
-    if kind == "empty":
-        path.write_bytes(b"")
-    elif kind == "corrupt":
-        with Store(tmp_path / "whole.db"):
-            pass
-        whole = (tmp_path / "whole.db").read_bytes()
-        path.write_bytes(whole[:100] + b"\xff" * (len(whole) - 100))  # the header kept, the pages gone
-    elif kind == "not-sqlite":
-        path.write_text("url,title\nhttps://vocal.media/a,A\n")
-    elif kind == "other-sqlite":
-        sqlite3.connect(path).execute("CREATE TABLE notes (text TEXT)").connection.commit()
-    return path
-
-
 @pytest.mark.parametrize("kind,message", [
     ("missing", "no database at"), ("empty", "is empty"), ("corrupt", "cannot read"),
-    ("not-sqlite", "cannot read"), ("other-sqlite", "not a swampcrawl database"),
+    ("not sqlite", "cannot read"), ("not swampcrawl", "not a swampcrawl database"),
 ])  # fmt: skip
 def test_an_unusable_database_is_one_line_and_exit_1(tmp_path, kind, message):
-    path = broken_database(tmp_path, kind)
+    path = unusable_database(tmp_path, kind)
     result = invoke("--db", str(path))
     assert result.exit_code == 1
     assert result.stdout == ""

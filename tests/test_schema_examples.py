@@ -15,12 +15,10 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from crawl_support import ROOT, scrapy_crawl
-from replica_process import ReplicaProcess
+from crawl_support import ROOT
+from research_support import TwoEpochs, crawl_two_epochs
 
 from swampcrawl.store import Store
 from swampcrawl.store.descriptions import TABLES, markdown, replace_generated
@@ -79,35 +77,23 @@ def test_every_example_is_found() -> None:
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> TwoEpochs:
     """Epoch 1 (stories, creators, communities), then epoch 2's full pass: edits, a removal, a rename."""
-    data = tmp_path_factory.mktemp("examples")
-    with ReplicaProcess(stories=60, seed=1) as first:
-        for spider in ("stories", "creators", "communities"):
-            result = scrapy_crawl(spider, base_url=first.base_url, data=data)
-            assert result.returncode == 0, result.stderr
-        port, truth1 = urlsplit(first.base_url).port, first.truth
-    with ReplicaProcess(stories=60, seed=1, epoch=2, port=port) as second:
-        result = scrapy_crawl("stories", "-a", "recheck=all", base_url=second.base_url, data=data)
-        assert result.returncode == 0, result.stderr
-        truth2, base = second.truth, second.base_url
-    return {"db": data / "swamp.db", "truth1": truth1, "truth2": truth2, "base": base}
+    return crawl_two_epochs(tmp_path_factory.mktemp("examples"), spiders=("stories", "creators", "communities"))
 
 
-def edited_urls(crawled: dict[str, Any]) -> set[str]:
-    before = {s["id"]: s for s in crawled["truth1"]["stories"]}
-    return {crawled["base"] + s["path"] for s in crawled["truth2"]["stories"] if s["id"] in before
-            and any(s[f] != before[s["id"]][f] for f in ("title", "subtitle", "body_text"))}
+def edited_urls(crawled: TwoEpochs) -> set[str]:
+    return {crawled.base + new["path"] for _, new in crawled.edited}
 
 
 # The values the page's examples name, which the crawl replaces with its own.
 PLACEHOLDERS = ("'some-creator'", "'climate change'", "'https://vocal.media/fiction/some-story'", "'2026-01-01'")
 
 
-def placeholders(crawled: dict[str, Any], db: sqlite3.Connection) -> dict[str, str]:
+def placeholders(crawled: TwoEpochs, db: sqlite3.Connection) -> dict[str, str]:
     """The page's example values -> values this crawl has: its most prolific creator, a word of
     a title, an edited story, and the start of the first crawl (before the removal was seen)."""
-    live = crawled["truth2"]["stories"]
+    live = crawled.truth2["stories"]
     author, _ = Counter(s["author"] for s in live).most_common(1)[0]
     words = [w for s in live for w in s["title"].lower().split() if w.isascii() and w.isalpha() and len(w) >= 5]
     first_run = db.execute("SELECT min(started_at) FROM crawl_runs").fetchone()[0]
@@ -115,8 +101,8 @@ def placeholders(crawled: dict[str, Any], db: sqlite3.Connection) -> dict[str, s
     return {literal: f"'{value}'" for literal, value in zip(PLACEHOLDERS, values)}
 
 
-def run_examples(crawled: dict[str, Any]) -> dict[str, list[sqlite3.Row]]:
-    db = sqlite3.connect(f"file:{crawled['db']}?mode=ro", uri=True)
+def run_examples(crawled: TwoEpochs) -> dict[str, list[sqlite3.Row]]:
+    db = sqlite3.connect(f"file:{crawled.db}?mode=ro", uri=True)
     db.row_factory = sqlite3.Row
     try:
         values = placeholders(crawled, db)
@@ -130,15 +116,15 @@ def run_examples(crawled: dict[str, Any]) -> dict[str, list[sqlite3.Row]]:
         db.close()
 
 
-def test_every_example_runs_and_returns_rows(crawled: dict[str, Any]) -> None:
+def test_every_example_runs_and_returns_rows(crawled: TwoEpochs) -> None:
     page = DOC.read_text(encoding="utf-8")
     assert all(literal in page for literal in PLACEHOLDERS)
     for caption, rows in run_examples(crawled).items():
         assert rows, f"no rows: {caption}"
 
 
-def test_examples_answer_as_the_truth_says(crawled: dict[str, Any]) -> None:
-    base, truth1, truth2 = crawled["base"], crawled["truth1"], crawled["truth2"]
+def test_examples_answer_as_the_truth_says(crawled: TwoEpochs) -> None:
+    base, truth1, truth2 = crawled.base, crawled.truth1, crawled.truth2
     results = run_examples(crawled)
     live = truth2["stories"]
     per_community = results["Stories per community, live ones only"]

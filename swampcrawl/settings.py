@@ -107,5 +107,11 @@ DOWNLOAD_MAXSIZE = 64_000_000
 DOWNLOAD_WARNSIZE = 10_000_000
 DOWNLOAD_TIMEOUT = 60
 HTTPERROR_ALLOWED_CODES = [304, 404, 410]
+# CPU per response (docs/BENCHMARKS.md, "Profile"): Scrapy starts CONCURRENT_ITEMS asyncio
+# tasks for each response's output (our pipelines are synchronous: one is enough), and
+# re-parses each callback's source to warn about generator return values (requests back from
+# the disk queue are new bound methods: its cache never hits). Together 23% of a crawl's CPU.
+CONCURRENT_ITEMS = 1
+WARN_ON_GENERATOR_RETURN_VALUE = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

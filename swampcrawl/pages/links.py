@@ -7,6 +7,7 @@ with one XPath; only the next-page search looks further (rel=next, then link wor
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 
 from lxml import etree
@@ -26,6 +27,8 @@ _BUCKETS = {
     PageKind.COMMUNITY_LISTING: "listing_urls",
     PageKind.GLOBAL_LISTING: "listing_urls",
 }
+# Plain strings: "smart" ones (the default) each carry a reference to their element.
+_HREFS = etree.XPath("//a/@href", smart_strings=False)
 _NEXT_WORDS = frozenset({"next", "next page", "older", "older stories", "load more", "more stories", "›", "»", ">"})
 _REL_NEXT = etree.XPath('//a[contains(concat(" ", normalize-space(@rel), " "), " next ")]/@href | //link[@rel="next"]/@href')
 
@@ -34,8 +37,8 @@ def links_from_root(root: etree._Element, url: str, rules: UrlRules) -> Listing:
     page_url = rules.normalize(url) or url
     buckets: dict[str, list[str]] = {name: [] for name in set(_BUCKETS.values())}
     seen: set[str] = set()
-    for href in root.xpath("//a/@href"):
-        target = rules.normalize(str(href), page_url)
+    for href in _HREFS(root):
+        target = rules.normalize(href, page_url)
         if target is None or target in seen:
             continue
         seen.add(target)
@@ -72,17 +75,30 @@ def _page_number(url: str) -> int | None:
         return None
 
 
+def _worded_next(root: etree._Element) -> Iterator[etree._Element]:
+    """The links (with an href) whose text is one of _NEXT_WORDS, in document order.
+
+    Walked in Python rather than with ``//a[@href]`` and ``itertext()`` on each: a link
+    without children is read from its ``.text``; 2.5 times faster on the replica's pages
+    (the old form cost as much as the rest of the link extraction, on every page)."""
+    for link in root.iter("a"):
+        if link.get("href") is None:
+            continue
+        text = (link.text or "") if len(link) == 0 else "".join(link.itertext())
+        if " ".join(text.split()).lower() in _NEXT_WORDS:
+            yield link
+
+
 def _next_page(root: etree._Element, page_url: str, seen: set[str], rules: UrlRules) -> str | None:
     """``rel=next``, a link worded "Next", or this path with the following page number."""
     for href in _REL_NEXT(root):
         target = rules.normalize(str(href), page_url)
         if target:
             return target
-    for link in root.xpath("//a[@href]"):
-        if " ".join("".join(link.itertext()).split()).lower() in _NEXT_WORDS:
-            target = rules.normalize(link.get("href"), page_url)
-            if target and target != page_url:
-                return target
+    for link in _worded_next(root):
+        target = rules.normalize(link.get("href"), page_url)
+        if target and target != page_url:
+            return target
     path = page_url.split("?")[0]
     candidate = f"{path}?page={(_page_number(page_url) or 1) + 1}"
     return candidate if candidate in seen else None

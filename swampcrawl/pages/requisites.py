@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -93,15 +94,40 @@ def _css_references(css: str) -> list[str]:
 
 def _absolute(references: Iterable[str], base: str) -> Iterator[str]:
     seen: set[str] = set()
+    origin = _origin(base)
     for reference in references:
         reference = reference.strip()
         if not reference or reference.startswith(("data:", "#", "about:", "blob:", "javascript:")):
             continue
-        try:
-            url = safe_url_string(urljoin(base, reference)).split("#", 1)[0]
-            parts = urlsplit(url)
-        except ValueError:  # a malformed URL: nothing to fetch
-            continue
-        if parts.scheme in ("http", "https") and parts.hostname and url not in seen:
+        # An absolute or root-relative reference resolves alike against any page of the site:
+        # keyed by the site alone, the same stylesheets, scripts and images named page after
+        # page are resolved once (resolving was most of the requisite extraction's cost).
+        url = _resolved(origin if origin and reference.startswith(_SITE_RELATIVE) else base, reference)
+        if url is not None and url not in seen:
             seen.add(url)
             yield url
+
+
+_SITE_RELATIVE = ("http://", "https://", "/")
+
+
+def _origin(base: str) -> str | None:
+    """``scheme://host/`` of an http(s) base URL: what an absolute or root-relative reference
+    takes from it (None for any other base)."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    return f"{parts.scheme}://{parts.netloc}/" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+@lru_cache(maxsize=8192)
+def _resolved(base: str, reference: str) -> str | None:
+    """The absolute http(s) URL ``reference`` names from ``base``, without its fragment; None
+    for a malformed URL or another scheme."""
+    try:
+        url = safe_url_string(urljoin(base, reference)).split("#", 1)[0]
+        parts = urlsplit(url)
+    except ValueError:  # a malformed URL: nothing to fetch
+        return None
+    return url if parts.scheme in ("http", "https") and parts.hostname else None

@@ -77,7 +77,7 @@ class StoryPage:
             fields.update({f"{k[:-3]}_raw": None for k in ("published_at", "updated_at") if k in found})
             for key, value in found.items():
                 fields.setdefault(key, value)
-        seen = self.from_visible_text(need_body=fields.get("body_text") is None)
+        seen = self.from_visible_text(need_body=fields.get("body_text") is None, need_tags="tags" not in fields)
         if used is Source.NONE and any(seen.get(k) for k in ("title", "body_text")):
             used = Source.VISIBLE_TEXT
         for key, value in seen.items():
@@ -161,14 +161,17 @@ class StoryPage:
             "hero_image_url": text_of(self.doc.meta_first("og:image", "twitter:image")),
         }
 
-    def from_visible_text(self, need_body: bool) -> dict:
+    def from_visible_text(self, need_body: bool, need_tags: bool = True) -> dict:
+        """What the page shows; the body and the tags (costly to read) only when asked for,
+        as ``to_record`` keeps the first source's value (``__NEXT_DATA__`` has the tags)."""
         seen = story_visible.read_header(self.doc, self.rules, self.url)
         fields = dict(seen.fields)
         for key in ("published", "updated"):
             raw = fields.get(f"{key}_raw")
             if raw:
                 fields[f"{key}_at"] = parse_page_date(raw, self.captured_at)
-        fields["tags"] = story_visible.read_tags(self.doc, self.rules, self.url, seen.header_end)
+        if need_tags:
+            fields["tags"] = story_visible.read_tags(self.doc, self.rules, self.url, seen.header_end)
         if need_body and fields.get("title"):  # no title: not a story page (an error page, say)
             byline_links = set(seen.header_end.iter("a")) if seen.header_end is not None else set()
             byline_links.add(seen.author_link)

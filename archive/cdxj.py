@@ -15,10 +15,12 @@ import re
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 from urllib.parse import quote_from_bytes, unquote_to_bytes, urlsplit
 
 from warcio.recordloader import ArcWarcRecord
+
+from swampcrawl.disksort import DiskSort
 
 from archive.records import BadRecord, ErrorCallback, RecordIterator, printable, read_records, unreadable_reason
 
@@ -183,15 +185,17 @@ def build_index(directory: Path | str, on_error: ErrorCallback | None = None) ->
     """
     directory, on_error = Path(directory), on_error or _warn
     with _index_lock(directory):
-        lines = [line for path in warc_files(directory) for line in index_warc(path, on_error)]
+        lines = (line for path in warc_files(directory) for line in index_warc(path, on_error))
         return write_index(directory, lines)
 
 
-def update_index(directory: Path | str, known: dict[str, list[str]] | None = None,
+def update_index(directory: Path | str, known: Mapping[str, Iterable[str]] | None = None,
                  on_error: ErrorCallback | None = None) -> Path:
     """Keep the lines of files still present, add lines for new files (from ``known`` when the
     writer already has them, else by reading the file), drop lines of deleted files. Damage is
-    told to ``on_error`` (default: a logged warning) and skipped, as in ``build_index``."""
+    told to ``on_error`` (default: a logged warning) and skipped, as in ``build_index``.
+
+    The index is streamed and sorted on disk (``DiskSort``): memory does not grow with it."""
     directory = Path(directory)
     with _index_lock(directory):
         return _merge_index(directory, known or {}, on_error or _warn)
@@ -201,24 +205,36 @@ def _warn(message: str) -> None:
     logger.warning("index.cdxj: %s", message)
 
 
-def _merge_index(directory: Path, known: dict[str, list[str]], on_error: ErrorCallback) -> Path:
+def _merge_index(directory: Path, known: Mapping[str, Iterable[str]], on_error: ErrorCallback) -> Path:
     present = {p.name for p in warc_files(directory)}
-    kept, indexed = [], set()
-    for line in read_index(directory):
-        name = json.loads(line.split(" ", 2)[2])["filename"]
-        if name in present and name not in known:
-            kept.append(line)
-            indexed.add(name)
-    for name in sorted(present - indexed):
-        kept.extend(known[name] if name in known else index_warc(directory / name, on_error))
-    return write_index(directory, kept)
+    indexed: set[str] = set()
+
+    def kept() -> Iterator[str]:
+        for line in iter_index(directory):
+            name = json.loads(line.split(" ", 2)[2])["filename"]
+            if name in present and name not in known:
+                indexed.add(name)
+                yield line
+        for name in sorted(present - indexed):
+            yield from known[name] if name in known else index_warc(directory / name, on_error)
+
+    return write_index(directory, kept())
 
 
 def read_index(directory: Path) -> list[str]:
+    return list(iter_index(directory))
+
+
+def iter_index(directory: Path) -> Iterator[str]:
+    """The lines of ``index.cdxj``, read as they are needed (blank lines left out)."""
     path = Path(directory) / INDEX_NAME
     if not path.exists():
-        return []
-    return [line for line in path.read_text("utf-8").splitlines() if line.strip()]
+        return
+    # newline="": each piece ends at \n, \r\n or \r; splitlines then also cuts where str.splitlines
+    # would cut the whole text, so the lines are those of read_text().splitlines().
+    with open(path, encoding="utf-8", newline="") as index:
+        for piece in index:
+            yield from (line for line in piece.splitlines() if line.strip())
 
 
 def sorted_lines(lines: Iterable[str]) -> bytes:
@@ -226,10 +242,14 @@ def sorted_lines(lines: Iterable[str]) -> bytes:
     return b"".join(line + b"\n" for line in sorted(line.encode("utf-8") for line in lines))
 
 
-def write_index(directory: Path, lines: list[str]) -> Path:
-    """Sort in byte order and replace the index atomically (a reader never sees half a file)."""
+def write_index(directory: Path, lines: Iterable[str]) -> Path:
+    """Sort in byte order and replace the index atomically (a reader never sees half a file).
+    The same bytes as ``sorted_lines``, sorted on disk beside the index (``DiskSort``)."""
     target = Path(directory) / INDEX_NAME
     temporary = target.with_name(INDEX_NAME + ".tmp")
-    temporary.write_bytes(sorted_lines(lines))
+    with DiskSort(directory) as ordered:
+        ordered.extend(line.encode("utf-8") for line in lines)
+        with open(temporary, "wb") as out:
+            out.writelines(line + b"\n" for line in ordered)
     os.replace(temporary, target)
     return target

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from swampcrawl import __version__
+from swampcrawl.disksort import LineSpool
 from swampcrawl.records.provenance import WarcRef
 
 from archive import cdxj
@@ -94,9 +95,10 @@ class WarcWriter:
         self._forget_missing_files()
         self.index = index
         self.files_written: list[str] = []
-        # CDXJ lines of the current file's records, merged into index.cdxj when it is sealed:
-        # memory stays bounded by one file, and the records need not be read back.
-        self._index_lines: list[str] = []
+        # CDXJ lines of the current file's records, spooled to an unnamed temporary file beside
+        # the WARCs and merged into index.cdxj when the file is sealed: the records need not be
+        # read back, and memory does not grow with them (a 1 GB file has ~10^5 lines).
+        self._index_spool: LineSpool | None = None
         self.bytes_written = 0
         self._serial = 0
         self._handle: BinaryIO | None = None
@@ -216,9 +218,21 @@ class WarcWriter:
     def _remember(self, location: WarcRef, url: str, date: datetime, status: int,
                   headers: Headers, digest: str, is_new_original: bool) -> None:
         if self.index:
-            self._index_lines.append(cdxj.line_for(url, timestamp14(date), status, headers, digest, location))
+            self._spool_index_line(cdxj.line_for(url, timestamp14(date), status, headers, digest, location))
         if is_new_original and self.digests:
             self.digests.add(digest, OriginalCapture(url, warc_date(date), location.record_id, location.filename))
+
+    def _spool_index_line(self, line: str) -> None:
+        """A line for the index; a spool that could not be written (a full disk) is given up:
+        the file's lines are then read from the file when it is sealed."""
+        spool = self._index_spool
+        if spool is None:
+            return
+        try:
+            spool.add(line)
+        except OSError:
+            spool.close()
+            self._index_spool = None
 
     # -- files ----------------------------------------------------------------------------------
 
@@ -256,6 +270,7 @@ class WarcWriter:
             break
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._handle, self._name = handle, name
+        self._index_spool = LineSpool(self.directory) if self.index else None
         _write_all(handle, self._warcinfo_record(name))
         return handle
 
@@ -289,13 +304,27 @@ class WarcWriter:
         self._index_sealed_file()
 
     def _index_sealed_file(self) -> None:
-        lines, self._index_lines = self._index_lines, []
+        spool, self._index_spool = self._index_spool, None
         if not self.index:
             return
         try:
-            cdxj.update_index(self.directory, {self._name: lines})
+            cdxj.update_index(self.directory, {self._name: spool} if self._spooled(spool) else {})
         except Exception:  # the WARC is safe; `swampcrawl archive index` can rebuild the index
             logger.exception("could not update %s", self.directory / cdxj.INDEX_NAME)
+        finally:
+            if spool is not None:
+                spool.close()
+
+    @staticmethod
+    def _spooled(spool: LineSpool | None) -> bool:
+        """Whether every line of the sealed file is in its spool (else the file is read back)."""
+        if spool is None:
+            return False
+        try:
+            spool.flush()
+        except OSError:
+            return False
+        return True
 
     def _forget_missing_files(self) -> None:
         """Digest entries pointing at deleted WARCs must not produce unresolvable revisits."""

@@ -19,6 +19,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from swampcrawl.config import parse_base_url, parse_size
 from swampcrawl.lock import CrawlLock
+from swampcrawl.pages.links import rules_for
 from swampcrawl.records.provenance import WarcRef
 from swampcrawl.signals import request_failed, response_archived
 from swampcrawl.store import Store
@@ -59,8 +60,8 @@ class StorePipeline:
         if not db_path:
             raise NotConfigured("SWAMPCRAWL_DB is empty")
         batch = parse_size("SWAMPCRAWL_STORE_BATCH", settings.get("SWAMPCRAWL_STORE_BATCH", 200), minimum=1)
-        pipeline = cls(crawler, db_path, batch,
-                       UrlRules(parse_base_url(settings.get("SWAMPCRAWL_BASE_URL"))))  # as the spiders read it
+        # The spiders' rules (and their cache): the URLs of the responses were classified already.
+        pipeline = cls(crawler, db_path, batch, rules_for(parse_base_url(settings.get("SWAMPCRAWL_BASE_URL"))))
         crawler.signals.connect(pipeline.response_archived, signal=response_archived)
         crawler.signals.connect(pipeline.request_failed, signal=request_failed)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)

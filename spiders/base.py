@@ -23,6 +23,7 @@ from swampcrawl.diskset import DiskSet
 from swampcrawl.config import is_loopback, parse_base_url, parse_communities
 from swampcrawl.downloadermiddlewares import traps
 from swampcrawl.pages import read_page
+from swampcrawl.pages.links import rules_for
 from swampcrawl.records import Listing
 from swampcrawl.recheck import RecheckPolicy, parse_recheck
 from swampcrawl.records.provenance import capture_time, with_provenance
@@ -124,7 +125,8 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> VocalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.base_url = parse_base_url(crawler.settings.get("SWAMPCRAWL_BASE_URL"))
-        spider.rules = UrlRules(spider.base_url)
+        # The rules read_page uses too: one cache of classified and normalised URLs per site.
+        spider.rules = rules_for(spider.base_url)
         spider.allowed_domains = [urlsplit(spider.base_url).hostname]
         spider.max_listing_pages = crawler.settings.getint("SWAMPCRAWL_MAX_LISTING_PAGES")
         spider.traps = TrapGuard(traps.max_url_length(crawler.settings), crawler, spider.logger)

@@ -75,3 +75,26 @@ def test_index_command(tmp_path):
     run = subprocess.run([str(BIN / "swampcrawl"), "archive", "index", str(tmp_path)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "4 lines" in run.stdout and (tmp_path / INDEX_NAME).exists()
+
+
+def test_writer_lines_wait_in_no_file_of_the_folder_and_span_rolled_files(tmp_path):
+    """Lines wait in unnamed temporary files: the folder holds WARCs and the index only; a file
+    rolled over mid-run is merged with its own lines, the same index as read from the files."""
+    with make_writer(tmp_path, max_size=1) as writer:
+        for number in range(5):
+            write_page(writer, url=f"https://vocal.media/p{number}", body=HTML + bytes([65 + number]))
+            names = {path.name for path in tmp_path.iterdir() if not path.name.startswith(".swampcrawl-digests")}
+            assert {name for name in names if not name.endswith(".warc.gz")} <= {INDEX_NAME, INDEX_NAME + ".lock"}
+    assert len(writer.files_written) == 5 and len(read_index(tmp_path)) == 5
+    assert (tmp_path / INDEX_NAME).read_bytes() == build_index(tmp_path).read_bytes()
+
+
+def test_a_spool_that_cannot_be_written_has_the_sealed_file_read_back(tmp_path, monkeypatch):
+    """A full disk under the spool (not under the WARC) costs a second read of the file, not its lines."""
+    def full(self, line):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("swampcrawl.disksort.LineSpool.add", full)
+    filled_folder(tmp_path)
+    index = (tmp_path / INDEX_NAME).read_bytes()
+    assert len(index.splitlines()) == 4 and index == build_index(tmp_path).read_bytes()

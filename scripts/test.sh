@@ -2,13 +2,16 @@
 # Set up the environment with the test dependencies, then run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The archive tests check that a `wget --warc-file` archive reparses: wget comes from
-# Debian's packages (CI runs as root).
-if ! command -v wget >/dev/null; then
+# From Debian's packages (CI runs as root): wget, whose `--warc-file` archives the archive tests
+# reparse, and redis-server, the shared frontier the fleet tests start (docs/fleet.md).
+missing=()
+command -v wget >/dev/null || missing+=(wget)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq >/dev/null && apt-get install -y -qq wget >/dev/null
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "scripts/test.sh: wget is needed (sudo apt-get install wget)" >&2
+    echo "scripts/test.sh: needs ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
     exit 1
   fi
 fi

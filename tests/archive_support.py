@@ -23,6 +23,9 @@ from archive.writer import WarcWriter
 from swampcrawl.records.provenance import WarcRef
 
 BIN = Path(sys.executable).parent
+# pywb pins redis 2.10, which scrapy-redis cannot use: scripts/setup.sh test installs it as its
+# users do (`pip install pywb`), in a virtual environment of its own beside the project's.
+PYWB_BIN = Path(__file__).resolve().parent.parent / ".venv-pywb" / "bin"
 EXCHANGE_DATE = datetime(2026, 11, 24, 9, 30, 0, tzinfo=timezone.utc)
 HTML = b"<html><head><title>A story &amp; more</title></head><body><p>Hello swamp</p></body></html>"
 GZIP_HTML = gzip.compress(HTML, mtime=0)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from archive_support import BIN, HTML, GZIP_HTML, assert_folder_valid, free_port, replay, wait_for_port
+from archive_support import PYWB_BIN, HTML, GZIP_HTML, assert_folder_valid, free_port, replay, wait_for_port
 from archive_support import every_written_warc_is_valid  # noqa: F401 (autouse: warcio checks)
 from archive_support import RESPONSE_HEADERS, make_writer
 
@@ -36,7 +36,7 @@ def wayback(tmp_path):
         f"collections:\n  coll:\n    index_paths: {folder / 'index.cdxj'}\n    archive_paths: {folder}/\n"
     )
     port = free_port()
-    process = subprocess.Popen([str(BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=tmp_path,
+    process = subprocess.Popen([str(PYWB_BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=tmp_path,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port)

@@ -19,7 +19,7 @@ from datetime import datetime
 
 import pytest
 
-from archive_support import BIN, assert_folder_valid, free_port, wait_for_port
+from archive_support import PYWB_BIN, assert_folder_valid, free_port, wait_for_port
 from replay_support import PAGEINFO, CrawledReplica, captures_of, crawl_replica, decode_body, metadata_of, read_warcs
 
 pytestmark = pytest.mark.timeout(240)
@@ -39,12 +39,12 @@ def pywb(crawled, tmp_path_factory):
     root = tmp_path_factory.mktemp("pywb")
     warcs = sorted(str(path) for path in crawled.warc_dir.glob("*.warc.gz"))
     for command in (["init", "c"], ["add", "c", *warcs]):
-        run = subprocess.run([str(BIN / "wb-manager"), *command], cwd=root, capture_output=True, text=True,
+        run = subprocess.run([str(PYWB_BIN / "wb-manager"), *command], cwd=root, capture_output=True, text=True,
                              timeout=120)
         assert run.returncode == 0, run.stdout + run.stderr
     port = free_port()
     with open(root / "wayback.log", "wb") as log:
-        process = subprocess.Popen([str(BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=root,
+        process = subprocess.Popen([str(PYWB_BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=root,
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         try:

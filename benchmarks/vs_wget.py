@@ -227,10 +227,16 @@ class StaticSite:
         self._nginx = None
 
     def responses_since(self, offset: int) -> int:
-        """Responses nginx logged after byte ``offset`` of its access log (one line each)."""
+        """Responses nginx logged after byte ``offset`` of its access log (one line each). A 5xx
+        is nginx failing (out of descriptors, say), not the site: the run's figures are void."""
         with open(self.access_log, "rb") as log:
             log.seek(offset)
-            return log.read().count(b"\n")
+            lines = log.read().splitlines()
+        failed = sum(1 for line in lines if line[:1] == b"5")
+        if failed:
+            raise SystemExit(f"vs_wget.py: nginx answered {failed} requests with 5xx (see {self.run / 'error.log'}): "
+                             "the figures would not be comparable")
+        return len(lines)
 
     def measure(self, command: list[str], cwd: Path, log: Path, ok: tuple[int, ...] = (0,)) -> Measure:
         offset = self.access_log.stat().st_size if self.access_log.exists() else 0

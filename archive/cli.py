@@ -237,9 +237,12 @@ def index(directory: str | None) -> None:
 @click.option("--max-page-size", metavar="BYTES", help=MAX_PAGE_SIZE_HELP)
 @click.option("--progress/--no-progress", default=None, help=PROGRESS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--jobs", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Processes that extract pages while this one reads the WARCs (default: the cores "
+                   "less one; 0: all in this process). The result is the same whatever N.")
 @one_line_errors
 def reparse(paths: tuple[str, ...], db_path: str, base_url: str | None, max_page_size: str | None,
-            progress: bool | None, as_json: bool) -> None:
+            progress: bool | None, as_json: bool, jobs: int | None) -> None:
     """Rebuild database rows from WARC, WARC.gz, ARC, WACZ files or folders of them, without network.
 
     Story, creator and community pages are extracted as a crawl extracts them; every
@@ -260,7 +263,7 @@ def reparse(paths: tuple[str, ...], db_path: str, base_url: str | None, max_page
     from archive.reparse import reparse as run_reparse
 
     cap, bar = _max_page_size(max_page_size), _progress("reparse", progress)
-    summary = run_reparse(paths, db_path, base_url=base_url, progress=bar, max_body=cap)
+    summary = run_reparse(paths, db_path, base_url=base_url, progress=bar, max_body=cap, jobs=jobs)
     for message in summary.errors:
         _warn(message)
     click.echo(json.dumps(summary.as_dict(), indent=2) if as_json else summary.line(db_path))

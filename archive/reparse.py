@@ -10,6 +10,10 @@ story marks it removed. Each row's provenance is the record it came from, its
 Pages are extracted as the files are read (extraction does not depend on order) and their
 rows spooled to a temporary SQLite file; the rows are then written in WARC-Date order, so
 a newer capture wins whatever the order of the inputs, one transaction per ~500 rows.
+Extraction, most of a reparse's CPU, runs in worker processes (``jobs``; by default one
+fewer than the machine's cores) while this process reads the WARCs: their rows come back
+in the order the pages were read, so the spool, and the database, are the same as with
+``jobs=0`` (everything in this process).
 
 Hostile or damaged input never stops a run: a file or record that cannot be read is
 reported (file and offset) and skipped; a record cut short, whose digests do not match,
@@ -20,17 +24,22 @@ truncated when archived or whose page is over the size cap gives its captures ro
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import os
 import pickle
 import sqlite3
 import time
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from swampcrawl.lock import CrawlLock
+from swampcrawl.pages.links import rules_for
 from swampcrawl.records.provenance import WarcRef
 from swampcrawl.store import Store
 from swampcrawl.store.runs import FAILED_STAT
@@ -154,27 +163,39 @@ class Spool:
         self.db.close()
 
 
+def default_jobs() -> int:
+    """Extraction processes beside this one: one fewer than the cores this process may use."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(cores - 1, 0)
+
+
 def read_into(spool: Spool, sources: list[WarcSource], sites: SiteChoice, run_id: int,
-              summary: ReparseSummary, progress: Any, max_body: int = DEFAULT_MAX_PAGE_SIZE) -> None:
+              summary: ReparseSummary, progress: Any, max_body: int = DEFAULT_MAX_PAGE_SIZE,
+              jobs: int = 0) -> None:
     """Read every capture of the sources, extract its page and spool its rows."""
     starts, done = _progress_starts(sources), 0
     seen: set[tuple[str, ...]] = set()
     options = ReadOptions(summary.errors.append, max_body, wants_body)
-    for capture in iter_source_captures(sources, options):
-        position = starts.get((capture.source, capture.filename), 0) + capture.offset
-        progress.update(max(0, position - done))
-        done = max(done, position)
-        summary.records += 1
-        # A record id names one record wherever it is; ARC records have none: their place does.
-        key = (capture.record_id,) if capture.record_id else (capture.filename, str(capture.offset))
-        if key in seen:
-            summary.duplicates += 1
-            continue
-        seen.add(key)
-        spool_capture(spool, capture, sites, run_id, summary)
+    with Extraction(spool, summary, jobs) as extraction:
+        for capture in iter_source_captures(sources, options):
+            position = starts.get((capture.source, capture.filename), 0) + capture.offset
+            progress.update(max(0, position - done))
+            done = max(done, position)
+            summary.records += 1
+            # A record id names one record wherever it is; ARC records have none: their place does.
+            key = (capture.record_id,) if capture.record_id else (capture.filename, str(capture.offset))
+            if key in seen:
+                summary.duplicates += 1
+                continue
+            seen.add(key)
+            spool_capture(extraction, capture, sites, run_id, summary)
 
 
-def spool_capture(spool: Spool, capture: Capture, sites: SiteChoice, run_id: int, summary: ReparseSummary) -> None:
+def spool_capture(extraction: Extraction, capture: Capture, sites: SiteChoice, run_id: int,
+                  summary: ReparseSummary) -> None:
     site = site_of(capture.url)
     rules = sites.rules_for(site) if site else None
     if site is None or rules is None:
@@ -187,16 +208,118 @@ def spool_capture(spool: Spool, capture: Capture, sites: SiteChoice, run_id: int
     if capture.problem:
         summary.errors.append(f"{where}: {capture.problem}: not extracted")
         rows = response_rows(exchange, rules, run_id) + [("errors", _error_row(capture, exchange, rules, run_id))]
-    else:
+        extraction.add(capture.captured_at, site, rows)
+        return
+    kind = rules.classify(capture.url)
+    if kind in PAGE_KINDS and wants_body(capture):
+        sites.notice(site, capture.body, capture.header("content-type"), kind)
+    if wants_body(capture):  # an HTML page: extracted, perhaps in a worker process
+        extraction.extract(capture.captured_at, site, where, exchange, rules.base_url, run_id)
+    else:  # no body was read: nothing to extract
+        [(rows, problem)] = extract_pages([(exchange, rules.base_url, run_id)])
+        if problem is not None:
+            summary.errors.append(f"{where}: {problem}")
+        extraction.add(capture.captured_at, site, rows)
+
+
+def extract_pages(pages: list[tuple[Exchange, str, int]]) -> list[tuple[Rows, str | None]]:
+    """The rows of each page, and why its extraction failed (None: it did not). Runs in a worker
+    process (or this one): a page the extractors choke on gives its captures row alone."""
+    results: list[tuple[Rows, str | None]] = []
+    for exchange, base_url, run_id in pages:
+        rules = rules_for(base_url)
         try:
-            rows = exchange_rows(exchange, rules, run_id)
+            results.append((exchange_rows(exchange, rules, run_id), None))
         except Exception as error:  # a page the extractors choke on must not stop the rest
-            summary.errors.append(f"{where}: {first_line(error)}")
-            rows = response_rows(exchange, rules, run_id)
-        kind = rules.classify(capture.url)
-        if kind in PAGE_KINDS and wants_body(capture):
-            sites.notice(site, capture.body, capture.header("content-type"), kind)
-    spool.add(capture.captured_at, site, rows)
+            results.append((response_rows(exchange, rules, run_id), first_line(error)))
+    return results
+
+
+@dataclass
+class _Batch:
+    #: in reading order: (captured_at, site, rows) or (captured_at, site, where) of a page to extract
+    entries: list[tuple[datetime, str, Any, bool]] = field(default_factory=list)
+    pages: list[tuple[Exchange, str, int]] = field(default_factory=list)
+    future: Future | None = None
+
+
+class Extraction:
+    """Rows to the spool in reading order, pages extracted by ``jobs`` worker processes.
+
+    Captures are gathered in batches (``PAGES_PER_BATCH`` pages); a full batch's pages go to the
+    pool, and at most ``WINDOW`` batches per worker are out at once, so memory stays bounded by
+    a few hundred pages. Results are taken back in the order the batches were sent. The
+    workers are forked from a fork server that has the extractors imported (no fork of this
+    process, whose threads and open databases the workers must not inherit).
+    """
+
+    PAGES_PER_BATCH = 32
+    ENTRIES_PER_BATCH = 1024
+    WINDOW = 3
+
+    def __init__(self, spool: Spool, summary: ReparseSummary, jobs: int) -> None:
+        self.spool, self.summary, self.jobs = spool, summary, max(jobs, 0)
+        self.pool: ProcessPoolExecutor | None = None
+        self.batch = _Batch()
+        self.out: deque[_Batch] = deque()
+
+    def add(self, at: datetime, site: str, rows: Rows) -> None:
+        self.batch.entries.append((at, site, rows, False))
+        self._maybe_send()
+
+    def extract(self, at: datetime, site: str, where: str, exchange: Exchange, base_url: str, run_id: int) -> None:
+        self.batch.entries.append((at, site, where, True))
+        self.batch.pages.append((exchange, base_url, run_id))
+        self._maybe_send()
+
+    def _maybe_send(self) -> None:
+        batch = self.batch
+        if len(batch.pages) >= self.PAGES_PER_BATCH or len(batch.entries) >= self.ENTRIES_PER_BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        batch, self.batch = self.batch, _Batch()
+        if not batch.entries:
+            return
+        if batch.pages and self.jobs:
+            batch.future = self._pool().submit(extract_pages, batch.pages)
+        self.out.append(batch)
+        while len(self.out) > max(self.jobs, 1) * self.WINDOW or (self.out and not self.jobs):
+            self._spool(self.out.popleft())
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["archive.reparse"])
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+        return self.pool
+
+    def _spool(self, batch: _Batch) -> None:
+        if batch.future is not None:
+            results = iter(batch.future.result())
+        else:
+            results = iter(extract_pages(batch.pages))
+        for at, site, value, is_page in batch.entries:
+            if is_page:
+                rows, problem = next(results)
+                if problem is not None:
+                    self.summary.errors.append(f"{value}: {problem}")
+            else:
+                rows = value
+            self.spool.add(at, site, rows)
+
+    def __enter__(self) -> Extraction:
+        return self
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        try:
+            if kind is None:
+                self._send()
+                while self.out:
+                    self._spool(self.out.popleft())
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _error_row(capture: Capture, exchange: Exchange, rules: Any, run_id: int) -> dict[str, Any]:
@@ -224,8 +347,10 @@ def _size(source: WarcSource) -> int:
 
 
 def reparse(paths: Iterable[str | Path], db: str | Path, base_url: str | None = None,
-            progress: ProgressBar | None = None, max_body: int = DEFAULT_MAX_PAGE_SIZE) -> ReparseSummary:
-    """Rebuild DB's rows from the captures of ``paths``.
+            progress: ProgressBar | None = None, max_body: int = DEFAULT_MAX_PAGE_SIZE,
+            jobs: int | None = None) -> ReparseSummary:
+    """Rebuild DB's rows from the captures of ``paths``; pages are extracted by ``jobs`` worker
+    processes (None: ``default_jobs()``; 0: in this process).
 
     Raises ReparseError (inputs), StoreError (database) or LockedError (a crawl holds it).
     """
@@ -242,7 +367,8 @@ def reparse(paths: Iterable[str | Path], db: str | Path, base_url: str | None = 
         run_id = store.start_run("reparse", {"paths": [str(p) for p in paths], "base_url": base_url})
         try:
             with bar("reading", sum(_size(source) for source in sources)) as reading:
-                read_into(spool, sources, sites, run_id, summary, reading, max_body)
+                read_into(spool, sources, sites, run_id, summary, reading, max_body,
+                          default_jobs() if jobs is None else jobs)
             write_spool(spool, store, sites, summary, bar)
         except BaseException:
             store.finish_run(run_id, "failed", summary.as_dict())

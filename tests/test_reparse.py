@@ -248,3 +248,42 @@ def test_a_wacz_reparses_like_its_folder_and_is_read_once_beside_it(tmp_path):
     assert summary["records"] == 6 and summary["duplicates"] == 3 and summary["rows"]["captures"] == 3
     for table in ("stories", "story_versions", "story_tags"):
         assert rows_by_key(from_both, table) == rows_by_key(from_folder, table)
+
+
+def _tables(db: Path) -> dict[str, list]:
+    """Every row of every table, the run's own bookkeeping aside."""
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        names = [row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('crawl_runs', 'schema_migrations')")]
+        return {name: sorted(map(repr, connection.execute(f"SELECT * FROM {name}"))) for name in names}
+
+
+def test_pages_extracted_in_worker_processes_give_the_same_database(tmp_path):
+    """--jobs 2 (pages extracted in two worker processes, many batches of them) and --jobs 0 (all
+    in one process): the same rows, the same summary, a damaged record reported alike."""
+    write_site(tmp_path / "warc", count=150)
+    [warc] = list((tmp_path / "warc").glob("*.warc.gz"))
+    damaged = tmp_path / "damaged.warc.gz"
+    data = bytearray(warc.read_bytes())
+    middle = [r for r in read_records(warc) if r.rec_type == "response"][75]
+    data[middle.offset + 40 : middle.offset + 80] = b"X" * 40  # one record damaged, inside its gzip member
+    damaged.write_bytes(bytes(data))
+    shutil.rmtree(tmp_path / "warc")  # only the damaged copy is read (and warcio would reject it)
+    results = {}
+    for jobs in ("0", "2"):
+        result = run(str(damaged), "--db", str(tmp_path / f"jobs{jobs}.db"), "--json", "--jobs", jobs)
+        assert result.returncode == 4, result.stderr  # the damaged record
+        summary = json.loads(result.stdout)
+        results[jobs] = ({key: value for key, value in summary.items() if key != "seconds"}, result.stderr)
+    assert results["0"] == results["2"]
+    assert results["0"][0]["pages"] >= 140 and results["0"][0]["errors"]
+    assert _tables(tmp_path / "jobs0.db") == _tables(tmp_path / "jobs2.db")
+    assert _tables(tmp_path / "jobs0.db")["stories"]
+    damaged.unlink()
+
+
+def test_jobs_must_be_a_count(tmp_path):
+    result = run(str(tmp_path), "--db", str(tmp_path / "r.db"), "--jobs", "-1")
+    assert result.returncode == 2 and "--jobs" in result.stderr and "Traceback" not in result.stderr

@@ -248,9 +248,7 @@ class Extraction:
 
     Captures are gathered in batches (``PAGES_PER_BATCH`` pages); a full batch's pages go to the
     pool, and at most ``WINDOW`` batches per worker are out at once, so memory stays bounded by
-    a few hundred pages. Results are taken back in the order the batches were sent. The
-    workers are forked from a fork server that has the extractors imported (no fork of this
-    process, whose threads and open databases the workers must not inherit).
+    a few hundred pages. Results are taken back in the order the batches were sent.
     """
 
     PAGES_PER_BATCH = 32
@@ -289,9 +287,11 @@ class Extraction:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["archive.reparse"])
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+            # fork: the workers start at once with the extractors imported, and are this
+            # process's children (waited for: their CPU time counts in its own, as a tool
+            # timing the command expects). Nothing here runs a thread they could inherit.
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context(method))
         return self.pool
 
     def _spool(self, batch: _Batch) -> None:

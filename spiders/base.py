@@ -16,12 +16,15 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from w3lib.url import url_query_parameter
 
 from swampcrawl.diskset import DiskSet
 from swampcrawl.config import is_loopback, parse_base_url, parse_communities
 from swampcrawl.downloadermiddlewares import traps
+from swampcrawl.fleet.connection import redis_from_settings
+from swampcrawl.fleet.dupefilter import SharedSeenSet
+from swampcrawl.fleet.keys import CrawlKeys
 from swampcrawl.pages import read_page
 from swampcrawl.pages.links import rules_for
 from swampcrawl.records import Listing
@@ -38,6 +41,8 @@ LISTING_KINDS = frozenset({PageKind.COMMUNITY_LISTING, PageKind.TAG_LISTING, Pag
 ROW_TABLES = {PageKind.STORY: "stories", PageKind.RESOURCES_STORY: "stories", PageKind.CREATOR: "creators",
               PageKind.COMMUNITY: "communities"}
 
+SPIDER_PRIORITY = SETTINGS_PRIORITIES["spider"]
+
 # Settings lifted when the base URL is a loopback address (the replica):
 # politeness protects a real site, not a server on this machine.
 LOOPBACK_SETTINGS = {
@@ -46,6 +51,41 @@ LOOPBACK_SETTINGS = {
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
 }
+
+
+# Fleet mode (docs/fleet.md), switched on by SWAMPCRAWL_REDIS_URL: scrapy-redis's scheduler and
+# duplicate filter with leases, JSON in Redis (never pickle), and the fleet's components in
+# place of the single crawl's.
+FLEET_SETTINGS = {
+    "SCHEDULER": "swampcrawl.fleet.scheduler.FleetScheduler",
+    "SCHEDULER_PERSIST": True,
+    "SCHEDULER_IDLE_BEFORE_CLOSE": 0,
+    "SCHEDULER_QUEUE_CLASS": "swampcrawl.fleet.queue.LeasedPriorityQueue",
+    "SCHEDULER_SERIALIZER": "swampcrawl.fleet.serializer",
+    "DUPEFILTER_CLASS": "swampcrawl.fleet.dupefilter.FleetDupeFilter",
+}
+# Components swapped in fleet mode, per dict setting: {component: priority, or None: disabled}.
+FLEET_COMPONENTS = {
+    "EXTENSIONS": {"swampcrawl.fleet.worker.FleetWorker": 200},
+    # Rows go to Redis, for `swampcrawl ingest` to write: the database has one writer.
+    "ITEM_PIPELINES": {"pipelines.store.StorePipeline": None, "pipelines.fleet.FleetPipeline": 300},
+    # One request rate per host for the fleet (just before the download), robots.txt fetched once.
+    "DOWNLOADER_MIDDLEWARES": {
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+        "swampcrawl.fleet.robots.SharedRobotsTxt": 100,
+        "swampcrawl.fleet.politeness.SharedRateLimit": 950,
+    },
+}
+
+
+def apply_fleet_settings(settings: BaseSettings, redis_url: str) -> None:
+    """Switch a crawl's settings to fleet mode, at spider priority (or the priority a dict
+    setting was given at, so that ``-s ITEM_PIPELINES=...`` cannot bring the store back)."""
+    for name, value in {**FLEET_SETTINGS, "REDIS_URL": redis_url}.items():
+        settings.set(name, value, priority="spider")
+    for name, changes in FLEET_COMPONENTS.items():
+        priority = max(settings.getpriority(name) or 0, SPIDER_PRIORITY)
+        settings.set(name, {**settings.getdict(name), **changes}, priority=priority)
 
 
 # The deepest ?page=N of a listing whose story count nothing declares (when
@@ -120,6 +160,9 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         if is_loopback(str(base)):
             for name, value in LOOPBACK_SETTINGS.items():
                 settings.set(name, value, priority="spider")
+        redis_url = settings.get("SWAMPCRAWL_REDIS_URL")
+        if redis_url:
+            apply_fleet_settings(settings, str(redis_url))
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> VocalSpider:
@@ -131,6 +174,10 @@ class VocalSpider(RequisitesMixin, scrapy.Spider):
         spider.max_listing_pages = crawler.settings.getint("SWAMPCRAWL_MAX_LISTING_PAGES")
         spider.traps = TrapGuard(traps.max_url_length(crawler.settings), crawler, spider.logger)
         spider.known_pages = KnownPages(crawler.settings.get("SWAMPCRAWL_DB"))
+        if crawler.settings.get("SWAMPCRAWL_REDIS_URL"):
+            # One fleet crawl: the URLs any worker asked for (this worker's own looked up first).
+            spider.scheduled = SharedSeenSet(redis_from_settings(crawler.settings), CrawlKeys(spider.name).scheduled,
+                                             local=spider.scheduled)
         spider.stored_site_count = spider.known_pages.declared_story_count()
         spider.setup_requisites(crawler.settings)
         spider.conditional_requests = crawler.settings.getbool("SWAMPCRAWL_CONDITIONAL_REQUESTS", True)

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "archive": "archive.cli:archive_group",
     "summary": "swampcrawl.summary:summary",
     "runs": "swampcrawl.runs:runs",
+    "ingest": "swampcrawl.fleet.cli:ingest",
     # for researchers (swampcrawl/research/)
     "search": "swampcrawl.research.search:search",
     "query": "swampcrawl.research.query:query",

@@ -45,6 +45,11 @@ SWAMPCRAWL_RECHECK_OLD_EVERY_DAYS = 30
 # Ask for stored pages with If-None-Match / If-Modified-Since (False: fetch them whole, e.g.
 # for a complete new snapshot with -a recheck=all)
 SWAMPCRAWL_CONDITIONAL_REQUESTS = True
+# Fleet mode (docs/fleet.md): several workers on one shared frontier in this Redis, e.g.
+# redis://127.0.0.1:6379/0; empty: a single crawl
+SWAMPCRAWL_REDIS_URL = ""
+# Seconds a worker may go without a heartbeat before its requests are given to others
+SWAMPCRAWL_REDIS_LEASE_SECONDS = 30
 
 # --- politeness for the real site ---
 USER_AGENT = f"swampcrawl/{__version__} (archival crawler; +https://github.com/swampcrawl/swampcrawl)"

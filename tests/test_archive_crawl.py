@@ -27,7 +27,7 @@ import pytest
 from archive_support import assert_warcio_valid, read_records, warc_files
 from crawl_support import story_mismatches
 from replica_process import ReplicaProcess
-from archive_support import free_port, replay, rows_by_key, wait_for_port
+from archive_support import PYWB_BIN, free_port, replay, rows_by_key, wait_for_port
 from crawl_support import scrapy_crawl
 
 SWAMPCRAWL = Path(sys.executable).parent / "swampcrawl"
@@ -316,7 +316,7 @@ def test_pywb_replays_a_crawled_story_with_its_original_bytes(history, tmp_path)
         f"collections:\n  vocal:\n    index_paths: {history.warc / 'index.cdxj'}\n    archive_paths: {history.warc}/\n"
     )
     port = free_port()
-    process = subprocess.Popen([str(SWAMPCRAWL.parent / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=tmp_path,
+    process = subprocess.Popen([str(PYWB_BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=tmp_path,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port)

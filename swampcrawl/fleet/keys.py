@@ -76,6 +76,12 @@ def host_slot(host: str) -> str:
     return f"{ROOT}:host:{host}:next"
 
 
+def host_hold(host: str) -> str:
+    """String with a TTL: exists while ``host`` asked to be left alone (a 429's or 503's
+    Retry-After): a request whose slot falls in it takes a new one."""
+    return f"{ROOT}:host:{host}:hold"
+
+
 def host_robots(netloc: str) -> str:
     """String: the robots.txt body of ``netloc`` as fetched once for the fleet."""
     return f"{ROOT}:robots:{netloc}"

@@ -14,11 +14,19 @@ summary line says what the run did, and the exit status how it ended:
 - 2: bad settings or arguments;
 - 3: locked: another crawl is writing the same database or WARC folder;
 - 130: interrupted (Ctrl-C or SIGTERM: finish reason ``shutdown``).
+
+With ``SWAMPCRAWL_REDIS_URL`` the process is one worker of a fleet crawl (docs/fleet.md): it
+never writes the database (``swampcrawl ingest`` does), so it takes no lock on it, only reads
+it when it exists, and records no exit status in it; it shares the WARC folder's lock with the
+other workers (a single crawl's is exclusive); its frontier is in Redis, not in a JOBDIR. A
+Redis that cannot be reached is one line and exit 1. A worker started after the crawl finished
+says so in one line and exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sqlite3
 import sys
@@ -26,6 +34,7 @@ import tempfile
 import traceback
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
@@ -40,6 +49,10 @@ from swampcrawl.config import (
     parse_size,
     warc_writer_options,
 )
+from swampcrawl.fleet.connection import SETTING as REDIS_SETTING
+from swampcrawl.fleet.connection import RedisUnreachable, parse_redis_url, redis_from_settings
+from swampcrawl.fleet.robots import precheck_for_fleet
+from swampcrawl.fleet.worker import LEASE_SETTING
 from swampcrawl.lock import CrawlLock, LockedError
 from swampcrawl.recheck import RecheckPolicy
 from swampcrawl.requisites import RequisiteScope
@@ -59,15 +72,32 @@ def unreachable(base_url: str, user_agent: str, timeout: float = 15.0) -> str | 
     status means the site is there; a refused connection or an unknown host
     would otherwise end the crawl in logged tracebacks.
     """
+    return fetch_robots(base_url, user_agent, timeout)[0]
+
+
+def fetch_robots(base_url: str, user_agent: str, timeout: float = 15.0) -> tuple[str | None, int | None, bytes]:
+    """robots.txt of the site: (why there was no HTTP answer, or None; its status; its body)."""
     request = urllib.request.Request(base_url.rstrip("/") + "/robots.txt", headers={"User-Agent": user_agent})
     try:
-        with urllib.request.urlopen(request, timeout=timeout):
-            return None
-    except urllib.error.HTTPError:
-        return None
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return None, answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return None, error.code, error.read()
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        return f"could not reach {base_url}: {reason}"
+        return f"could not reach {base_url}: {reason}", None, b""
+
+
+def fleet_unreachable(settings) -> str | None:
+    """``unreachable`` for a fleet worker: robots.txt is asked for once for the whole fleet,
+    and the answer shared with every worker's robots.txt middleware (swampcrawl.fleet.robots)."""
+    base, agent = settings.get("SWAMPCRAWL_BASE_URL"), settings.get("USER_AGENT")
+    server = redis_from_settings(settings)
+    try:
+        lock_ms = int(1000 * settings.getfloat(LEASE_SETTING, 30))
+        return precheck_for_fleet(server, urlsplit(base).netloc, lock_ms, lambda: fetch_robots(base, agent))
+    finally:
+        server.close()
 
 
 def database_problem(path: str) -> str | None:
@@ -83,8 +113,36 @@ def database_problem(path: str) -> str | None:
         return str(error)
     except sqlite3.Error as error:
         return f"cannot use the database {path}: {error}"
+    return damaged(path, checked)
+
+
+def readable_database_problem(path: str) -> str | None:
+    """database_problem for a fleet worker, which only reads the database (and only when it
+    exists): opened read-only, never migrated or locked (``swampcrawl ingest`` writes it)."""
+    if not Path(path).is_file():
+        return None
+    try:
+        uri = f"file:{Path(path).resolve()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5.0)) as db:
+            checked = db.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.Error as error:
+        return f"cannot read the database {path}: {error}"
+    return damaged(path, checked)
+
+
+def damaged(path: str, checked: str) -> str | None:
+    """The problem PRAGMA quick_check found, or None (it said ok)."""
     if checked != "ok":
         return f"the database {path} is damaged ({checked}): restore it from a backup, or rebuild it with swampcrawl reparse"
+    return None
+
+
+def redis_problem(settings) -> str | None:
+    """Why a fleet worker cannot use its Redis (RedisUnreachable's line), or None."""
+    try:
+        redis_from_settings(settings).close()
+    except RedisUnreachable as error:
+        return str(error)
     return None
 
 
@@ -130,11 +188,17 @@ class Command(ScrapyCrawl):
             print(f"scrapy crawl: error: {exc}", file=sys.stderr)
             sys.exit(2)
 
+    @property
+    def fleet(self) -> bool:
+        """Whether this process is a worker of a fleet crawl (SWAMPCRAWL_REDIS_URL)."""
+        return bool(self.settings.get(REDIS_SETTING))
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        locks = [CrawlLock(self.settings.get("SWAMPCRAWL_DB"))]
+        # A fleet worker never writes the database: no lock on it, a shared one on the WARC folder.
+        locks = [] if self.fleet else [CrawlLock(self.settings.get("SWAMPCRAWL_DB"))]
         try:
             self.validate(args, opts)
-            locks.append(CrawlLock.for_folder(self.settings.get("SWAMPCRAWL_WARC_DIR")))
+            locks.append(CrawlLock.for_folder(self.settings.get("SWAMPCRAWL_WARC_DIR"), shared=self.fleet))
             for lock in locks:
                 lock.acquire()
         except SettingsError as exc:
@@ -144,29 +208,45 @@ class Command(ScrapyCrawl):
             self.release(locks)
             self.fail(LOCKED, str(exc))
             return
-        problem = database_problem(self.settings.get("SWAMPCRAWL_DB")) or unreachable(
-            self.settings.get("SWAMPCRAWL_BASE_URL"), self.settings.get("USER_AGENT"))
+        problem = self.problem()
         if problem:
             self.release(locks)
             self.fail(1, problem)
             return
-        # The pipeline would take the same lock: tell it this process has it.
-        self.settings.set("SWAMPCRAWL_LOCK_HELD", True, priority="cmdline")
-        frontier = self.disk_frontier()
+        if not self.fleet:
+            # The pipeline would take the same lock: tell it this process has it.
+            self.settings.set("SWAMPCRAWL_LOCK_HELD", True, priority="cmdline")
+        frontier = None if self.fleet else self.disk_frontier()
         started = now_iso()
         try:
             stats = self.crawl(args, opts)
-            if not self.exitcode:
-                self.report_unreachable(stats)
-            if stats and not self.exitcode:
-                self.exitcode = exit_status(stats)
-            self.record_exit_status(args[0], started)  # still holding the lock
+            self.set_exit_status(stats)
+            if not self.fleet:
+                self.record_exit_status(args[0], started)  # still holding the lock
         finally:
             self.release(locks)
             if frontier:
                 shutil.rmtree(frontier, ignore_errors=True)
-        if stats:
+        if stats.get("swampcrawl/fleet/already_finished"):
+            print(f"swampcrawl: {args[0]}: the fleet crawl in Redis was already finished; nothing to do", flush=True)
+        elif stats:
             print(summary_line(args[0], stats, self.settings), flush=True)
+
+    def problem(self) -> str | None:
+        """Why the crawl cannot start though its settings are good (exit 1), or None."""
+        db = self.settings.get("SWAMPCRAWL_DB")
+        if self.fleet:
+            return redis_problem(self.settings) or readable_database_problem(db) or fleet_unreachable(self.settings)
+        return database_problem(db) or unreachable(self.settings.get("SWAMPCRAWL_BASE_URL"), self.settings.get("USER_AGENT"))
+
+    def set_exit_status(self, stats: dict) -> None:
+        """The exit status by how the run ended (unless a failure set it already). A fleet
+        worker may rightly get no response at all (its peers took every request), so only a
+        single crawl without any is reported unreachable."""
+        if not self.exitcode and not self.fleet:
+            self.report_unreachable(stats)
+        if stats and not self.exitcode:
+            self.exitcode = exit_status(stats)
 
     def disk_frontier(self) -> str | None:
         """Scrapy's scheduler queue on disk (a JOBDIR of this run's own, deleted after it), so
@@ -230,7 +310,11 @@ class Command(ScrapyCrawl):
         db = settings.get("SWAMPCRAWL_DB")
         if not db:
             raise SettingsError("SWAMPCRAWL_DB must name a database file")
-        check_writable_dir("SWAMPCRAWL_DB", Path(db).parent)
+        if self.fleet:  # the FleetWorker extension checks them too, in from_crawler
+            parse_redis_url(settings.get(REDIS_SETTING))
+            parse_size(LEASE_SETTING, settings.get(LEASE_SETTING), minimum=3)
+        else:  # a fleet worker only reads the database: swampcrawl ingest writes it
+            check_writable_dir("SWAMPCRAWL_DB", Path(db).parent)
         check_writable_dir("SWAMPCRAWL_WARC_DIR", settings.get("SWAMPCRAWL_WARC_DIR"))
 
     def report_unreachable(self, stats: dict) -> None:

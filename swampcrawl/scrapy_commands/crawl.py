@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import shutil
+import socket
 import sqlite3
 import sys
 import tempfile
@@ -51,7 +52,6 @@ from swampcrawl.config import (
 )
 from swampcrawl.fleet.connection import SETTING as REDIS_SETTING
 from swampcrawl.fleet.connection import RedisUnreachable, parse_redis_url, redis_from_settings
-from swampcrawl.fleet.robots import precheck_for_fleet
 from swampcrawl.fleet.worker import LEASE_SETTING
 from swampcrawl.lock import CrawlLock, LockedError
 from swampcrawl.recheck import RecheckPolicy
@@ -89,15 +89,22 @@ def fetch_robots(base_url: str, user_agent: str, timeout: float = 15.0) -> tuple
 
 
 def fleet_unreachable(settings) -> str | None:
-    """``unreachable`` for a fleet worker: robots.txt is asked for once for the whole fleet,
-    and the answer shared with every worker's robots.txt middleware (swampcrawl.fleet.robots)."""
-    base, agent = settings.get("SWAMPCRAWL_BASE_URL"), settings.get("USER_AGENT")
-    server = redis_from_settings(settings)
+    """``unreachable`` for a fleet worker, without a request: can a connection to the site be
+    opened? (A refused connection or an unknown host is what the check is for.) robots.txt is
+    fetched once for the whole fleet, by the first worker's robots.txt middleware
+    (swampcrawl.fleet.robots), which archives it as a single crawl's does: a robots.txt fetched
+    here could be neither archived nor fetched again without asking the site twice. Through an
+    HTTP proxy, the site is asked as a single crawl asks it."""
+    base = settings.get("SWAMPCRAWL_BASE_URL")
+    parts = urlsplit(base)
+    if urllib.request.getproxies().get(parts.scheme) and not urllib.request.proxy_bypass(parts.hostname or ""):
+        return unreachable(base, settings.get("USER_AGENT"))
     try:
-        lock_ms = int(1000 * settings.getfloat(LEASE_SETTING, 30))
-        return precheck_for_fleet(server, urlsplit(base).netloc, lock_ms, lambda: fetch_robots(base, agent))
-    finally:
-        server.close()
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        with socket.create_connection((parts.hostname, port), timeout=15.0):
+            return None
+    except OSError as exc:
+        return f"could not reach {base}: {exc}"
 
 
 def database_problem(path: str) -> str | None:

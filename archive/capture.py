@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import datetime
 from typing import Any, Callable
 
@@ -87,7 +88,9 @@ class WarcCapture:
         directory = settings.get("SWAMPCRAWL_WARC_DIR", "data/warc")
         if not directory:
             raise NotConfigured("SWAMPCRAWL_WARC_DIR is empty: not archiving")
-        writer = WarcWriter(directory, warcinfo=_warcinfo(crawler), **warc_writer_options(settings))
+        # A fleet worker shares its folder with others: its files are named after its process too.
+        process = str(os.getpid()) if settings.get("SWAMPCRAWL_REDIS_URL") else None
+        writer = WarcWriter(directory, warcinfo=_warcinfo(crawler), process=process, **warc_writer_options(settings))
         capture = cls(crawler, writer)
         # Receivers are weak references: connect bound methods of an object the crawler keeps.
         crawler.signals.connect(capture.response_downloaded, signal=signals.response_downloaded)

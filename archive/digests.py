@@ -47,11 +47,26 @@ class DigestIndex:
         self.max_delay = max_delay
         # isolation_level=None: we open transactions ourselves, to batch many inserts in one.
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(SCHEMA)
+        self._set_up()
         self._pending: dict[str, OriginalCapture] = {}
         self._last_commit = time.monotonic()
+
+    def _set_up(self, seconds: float = 30.0) -> None:
+        """WAL mode and the table. Writers of several processes (a fleet's workers sharing the
+        folder) may open a new index at the same moment: switching the journal mode then fails
+        at once with "database is locked" (SQLite's busy timeout does not wait for it), so it
+        is tried again until one of them has done it."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute(SCHEMA)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def lookup(self, digest: str) -> OriginalCapture | None:
         if digest in self._pending:

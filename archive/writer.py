@@ -1,7 +1,8 @@
 """WarcWriter: WARC/1.1 files, gzip per record, warcinfo first, revisits for known payloads.
 
 Layout and policies are described in docs/archive.md. Files are written as
-``<prefix>-<YYYYMMDDhhmmss>-<serial>-<host>.warc.gz.open``, held under an flock (so a repair
+``<prefix>-<YYYYMMDDhhmmss>-<serial>-<host>.warc.gz.open`` (``<host>-<process>`` for a fleet
+worker, whose folder other processes share), held under an flock (so a repair
 run by another process leaves them alone) and renamed without ``.open`` when closed.
 """
 
@@ -79,12 +80,17 @@ class WarcWriter:
         record_id_factory: Callable[[], str] | None = None,
         dedupe: bool = True,
         index: bool = True,
+        process: str | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.prefix = prefix
         self.max_size = max_size
         self.host = host or socket.gethostname()
+        # Writers of several processes sharing the folder (a fleet's workers) name their files
+        # after their process too (``<host>-<process>``): no two ever pick the same name, so
+        # none renames its sealed file over another's.
+        self.name_host = f"{self.host}-{process}" if process else self.host
         self.warcinfo = dict(warcinfo or {})
         self.gzip_level = gzip_level
         self.clock = clock or utc_now
@@ -259,7 +265,7 @@ class WarcWriter:
     def _open_file(self) -> BinaryIO:
         stamp = timestamp14(self.clock())
         while True:
-            name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self.host}.warc.gz"
+            name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self.name_host}.warc.gz"
             self._serial += 1
             if (self.directory / name).exists():
                 continue

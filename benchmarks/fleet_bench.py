@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -42,6 +41,7 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import redis_support  # noqa: E402
 import replica_process  # noqa: E402
 from replica_process import ReplicaProcess  # noqa: E402
 
@@ -58,32 +58,13 @@ print(json.dumps({"code": os.waitstatus_to_exitcode(status), "cpu": usage.ru_uti
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class RedisServer:
-    """redis-server on a free port of 127.0.0.1, nothing saved to disk; stopped on exit."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+class RedisServer(redis_support.RedisServer):
+    """The tests' redis-server (127.0.0.1, a free port, nothing saved), measured as well."""
 
     def __enter__(self) -> RedisServer:
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                   "--appendonly", "no", "--dir", str(self.folder)]
-        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        super().__enter__()
         self.client = redis.Redis.from_url(self.url)
-        for _ in range(200):
-            try:
-                self.client.ping()
-                return self
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise SystemExit("redis-server did not start")
+        return self
 
     def peak_memory_while(self, procs: list[subprocess.Popen]) -> int:
         """The most memory Redis used (INFO used_memory, read every 0.1 s) until ``procs`` exit."""
@@ -100,8 +81,7 @@ class RedisServer:
 
     def __exit__(self, *exc: object) -> None:
         self.client.close()
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        super().__exit__(*exc)
 
 
 def busy_seconds() -> float:

@@ -19,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 from pipelines.rows import RUN_SETTINGS, RowsPipeline
 from swampcrawl.config import SettingsError
 from swampcrawl.fleet.keys import CrawlKeys
+from swampcrawl.fleet.leases import is_finished
 from swampcrawl.fleet.messages import closed_text, message_text, rows_text
 from swampcrawl.fleet.worker import FleetWorker
 from swampcrawl.store.ingest import Rows
@@ -51,7 +52,13 @@ class FleetPipeline(RowsPipeline):
         return self.keys is not None
 
     def open_spider(self, spider: Any = None) -> None:
-        self.keys = CrawlKeys(self.crawler.spider.name)
+        keys = CrawlKeys(self.crawler.spider.name)
+        if is_finished(FleetWorker.of(self.crawler).server, keys):
+            # A late worker: the FleetWorker closes it at once. It sends nothing, not even
+            # "opened"/"closed": the writer may be deleting the crawl's keys right now, and a
+            # message pushed after that would start a crawl of its own in Redis.
+            return
+        self.keys = keys
         self.destination = f"Redis list {self.keys.rows}"
         settings = {name: self.crawler.settings.get(name) for name in RUN_SETTINGS}
         opened = {"spider": self.crawler.spider.name, "settings": settings, "at": now_iso()}

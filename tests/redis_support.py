@@ -87,3 +87,12 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``redis://127.0.0.1:PORT/0`` of this module's Redis server (tests empty it as they need)."""
     with RedisServer(tmp_path_factory.mktemp("redis")) as server:
         yield server.url
+
+
+@pytest.fixture
+def server(redis_url: str) -> Iterator[redis.Redis]:  # noqa: F811 (the fixture above)
+    """A client of the module's Redis, emptied for the test."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushall()
+    yield client
+    client.close()

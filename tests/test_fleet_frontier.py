@@ -15,7 +15,7 @@ import pytest
 import redis
 import scrapy
 from crawl_support import ROOT, scrapy_command
-from redis_support import free_port, redis_url  # noqa: F401 (the fixture)
+from redis_support import free_port, redis_url, server  # noqa: F401 (the fixtures)
 from replica_process import ReplicaProcess
 from scrapy import FormRequest, Request
 from scrapy.settings import Settings
@@ -44,14 +44,6 @@ class FrontierSpider(scrapy.Spider):
     def failed(self, failure):  # pragma: no cover
         return None
 
-
-@pytest.fixture
-def server(redis_url):  # noqa: F811 (the fixture)
-    """A client of the module's Redis, emptied for the test."""
-    client = redis.Redis.from_url(redis_url)
-    client.flushall()
-    yield client
-    client.close()
 
 
 def queue_of(server, worker: str) -> LeasedPriorityQueue:
@@ -321,7 +313,9 @@ def test_a_killed_workers_requests_are_fetched_by_the_other_and_nothing_is_lost(
     """SIGKILL one of two workers while it holds leases: once its heartbeat expires (3 s here),
     the other takes its requests back, fetches each again at most once, and ends the crawl."""
     with ReplicaProcess(stories=60, seed=15) as replica:
-        lease = ("-s", "SWAMPCRAWL_REDIS_LEASE_SECONDS=3")
+        # A delay shared by the fleet (swampcrawl.fleet.politeness): requests wait in their
+        # leases, so the victim holds some whenever it is looked at, however fast the machine.
+        lease = ("-s", "SWAMPCRAWL_REDIS_LEASE_SECONDS=3", "-s", "DOWNLOAD_DELAY=0.02")
         victim, survivor = (Worker(replica, tmp_path, redis_url, name, *lease) for name in ("victim", "survivor"))
         held = wait_for_leases(server, victim.proc, replica)
         victim.proc.kill()
@@ -341,7 +335,7 @@ def test_an_interrupted_worker_leaves_the_rest_for_the_next(replica, server, red
     """Ctrl-C: the worker finishes what it holds, leaves, and exits 130; the frontier keeps the
     rest, the crawl is not done, and a worker started later finishes it."""
     before = len(replica.requests())
-    first = Worker(replica, tmp_path, redis_url, "first")
+    first = Worker(replica, tmp_path, redis_url, "first", "-s", "DOWNLOAD_DELAY=0.02")  # (as above)
     wait_for_leases(server, first.proc, replica, after=before + 40)
     first.proc.send_signal(signal.SIGINT)
     code, out, err = first.wait()

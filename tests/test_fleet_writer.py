@@ -29,7 +29,7 @@ from scrapy.utils.test import get_crawler
 
 from pipelines.fleet import FleetPipeline
 from pipelines.store import StorePipeline
-from redis_support import redis_url  # noqa: F401 (the fixture)
+from redis_support import redis_url, server  # noqa: F401 (the fixtures)
 from swampcrawl.cli import main
 from swampcrawl.fleet.ingest import CrawlWriter, add_worker_stats, batch_marker
 from swampcrawl.fleet.keys import CrawlKeys
@@ -141,13 +141,6 @@ def runs(db_path: Path) -> list[dict]:
 def ingest(url: str, db: Path, *args: str):
     return CliRunner().invoke(main, ["ingest", "--redis", url, "--db", str(db), *args])
 
-
-@pytest.fixture
-def server(redis_url):  # noqa: F811 (the fixture)
-    client = redis.Redis.from_url(redis_url)
-    client.flushall()
-    yield client
-    client.close()
 
 
 @pytest.fixture(autouse=True)

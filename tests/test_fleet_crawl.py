@@ -75,7 +75,6 @@ def replica():
         yield running
 
 
-
 @pytest.fixture(scope="module")
 def single(replica, tmp_path_factory):
     """A single crawl (no Redis) of the replica: (its data folder, the requests it made)."""
